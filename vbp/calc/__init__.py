@@ -1,0 +1,1 @@
+"""The offline calculator ``vbp calc`` (spec/calculator.md): workbooks in, workbooks out."""

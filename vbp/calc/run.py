@@ -1,0 +1,158 @@
+"""The calculator's steps: read, validate, compute, write; and the check of a workbook."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from vbp.calc import engine
+from vbp.calc.problems import InputError, Problem
+from vbp.calc.reader import ROW, RawSheet, read_input
+from vbp.calc.schema import (
+    DISPLAY_SHARE_DECIMALS,
+    HOSPITAL_COLUMNS,
+    HOSPITALS,
+    INPUT_SHEETS,
+    POOL_AMOUNTS,
+    POOL_HEADERS,
+    PRODUCT_COLUMNS,
+    PRODUCTS,
+    RESULT_HEADERS,
+    RULES,
+    SUMMARY,
+    SUMMARY_HEADERS,
+    VISIT_COLUMNS,
+    VISITS,
+)
+from vbp.calc.validate import Inputs, validate
+from vbp.calc.writer import Sheet, money_format, percent_format, rules_sheet, write_workbook
+from vbp.core.rules import RuleSet, parse_rule_set
+from vbp.core.vectorized import Frames
+
+TEXT_HEADERS = {column.header for columns, _ in INPUT_SHEETS.values() for column in columns} | set(
+    RESULT_HEADERS.values()
+)
+
+
+@dataclass
+class Timings:
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, phase: str, started: float) -> float:
+        now = time.perf_counter()
+        self.phases[phase] = now - started
+        return now
+
+
+def load(path: Path, timings: Timings | None = None) -> tuple[Inputs, dict[str, RawSheet]]:
+    """Read and validate an input, or raise InputError with every problem."""
+    timings = timings or Timings()
+    started = time.perf_counter()
+    sheets, problems = read_input(path, TEXT_HEADERS)
+    if problems:
+        raise InputError(problems)
+    started = timings.mark("read", started)
+    inputs = validate(sheets)
+    timings.mark("validate", started)
+    return inputs, sheets
+
+
+def stored_rule_set(sheets: dict[str, RawSheet]) -> RuleSet | None:
+    """The rule set named in a workbook's 规则 sheet, if it has one."""
+    sheet = sheets.get(RULES)
+    if sheet is None or "项目" not in sheet.frame.columns or "值" not in sheet.frame.columns:
+        return None
+    values = dict(sheet.frame.select(pl.col("项目").cast(pl.String), pl.col("值").cast(pl.String)).iter_rows())
+    if values.get("定义"):
+        return parse_rule_set(json.loads(values["定义"]))
+    return None
+
+
+def output_sheets(inputs: Inputs, sheets: dict[str, RawSheet], frames: Frames, rule_set: RuleSet) -> list[Sheet]:
+    """The output workbook: 品种明细 with results, 分统筹区留用金额, 汇总, the other inputs and 规则.
+
+    Carrying the inputs makes the output a complete calculation workbook (测算底稿)
+    that ``vbp calc --check`` can verify on its own.
+    """
+    q = rule_set.amount_decimals
+    share_decimals = rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
+    share_format = percent_format(share_decimals - 2)
+    money = money_format(q)
+    products = _products_with_results(inputs, frames)
+    pools = frames.pools.select(*[pl.col(name).alias(header) for name, header in POOL_HEADERS.items()])
+    summary = frames.hospitals.select(*[pl.col(name).alias(header) for name, header in SUMMARY_HEADERS.items()])
+    return [
+        Sheet(
+            PRODUCTS,
+            products,
+            {
+                "结余留用比例": percent_format(0),
+                "参保患者使用量占比": share_format,
+                **{
+                    RESULT_HEADERS[name]: money
+                    for name in ("budget", "actual_cost", "surplus", "retained_amount", "payable_amount")
+                },
+            },
+        ),
+        Sheet(POOL_AMOUNTS, pools, {"参保患者使用量占比": share_format, "留用金额": money}),
+        Sheet(SUMMARY, summary, {"留用金额合计": money, "应留用金额合计": money}),
+        Sheet(HOSPITALS, as_given(sheets[HOSPITALS], inputs.hospitals, HOSPITAL_COLUMNS)),
+        Sheet(VISITS, as_given(sheets[VISITS], inputs.visits, VISIT_COLUMNS)),
+        rules_sheet(rule_set),
+    ]
+
+
+def as_given(sheet: RawSheet, typed: pl.DataFrame, columns: tuple) -> pl.DataFrame:
+    """An input sheet's rows in its own column order, known numbers typed, other columns untouched."""
+    names = {column.header: column.name for column in columns}
+    kept = [h for h in sheet.frame.columns if h != ROW and h not in RESULT_HEADERS.values()]
+    return pl.DataFrame([typed[names[h]].alias(h) if h in names else sheet.frame[h] for h in kept])
+
+
+def _products_with_results(inputs: Inputs, frames: Frames) -> pl.DataFrame:
+    """The input rows as given (numbers typed), then the result columns."""
+    given = as_given(inputs.product_sheet, inputs.products, PRODUCT_COLUMNS)
+    results = frames.rows.with_columns(vetoed=pl.when(pl.col("vetoed")).then(pl.lit("是")).otherwise(pl.lit("否")))
+    results = results.select(*[pl.col(name).alias(header) for name, header in RESULT_HEADERS.items()])
+    return given.hstack(results) if given.width else results
+
+
+@dataclass(frozen=True)
+class Summary:
+    rows: int
+    hospitals: int
+    retained_total: Decimal
+    payable_total: Decimal
+
+
+def summarize(frames: Frames) -> Summary:
+    """Grand totals of a computation: the sums of the hospitals' rounded totals."""
+    totals = frames.hospitals
+    return Summary(
+        rows=frames.rows.height,
+        hospitals=totals.height,
+        retained_total=sum(totals["retained_total"].to_list(), Decimal(0)),
+        payable_total=sum(totals["payable_total"].to_list(), Decimal(0)),
+    )
+
+
+def calculate(
+    input_path: Path, output_path: Path, rule_set: RuleSet, *, engine_name: str = "auto"
+) -> tuple[Timings, Summary]:
+    """vbp calc: read, validate, compute and write; no output at all on bad input."""
+    timings = Timings()
+    inputs, sheets = load(input_path, timings)
+    started = time.perf_counter()
+    frames = engine.compute(inputs, rule_set, engine=engine_name)
+    started = timings.mark("compute", started)
+    write_workbook(output_path, output_sheets(inputs, sheets, frames, rule_set))
+    timings.mark("write", started)
+    return timings, summarize(frames)
+
+
+__all__ = ["InputError", "Problem", "calculate", "load", "stored_rule_set"]

@@ -1,0 +1,82 @@
+"""The ``vbp`` command: ``vbp calc`` computes retained amounts offline (spec/calculator.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vbp.calc.check import check
+from vbp.calc.problems import InputError
+from vbp.calc.run import calculate
+from vbp.core.rules import RuleSetError
+from vbp.presets import PRESETS, resolve_rule_set
+
+USAGE_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vbp", description="集采结余留用测算工具")
+    commands = parser.add_subparsers(dest="command", required=True)
+    calc = commands.add_parser(
+        "calc",
+        help="离线测算留用金额",
+        description="按考核方案测算留用金额：输入 .xlsx 工作簿或 CSV 文件夹，输出 .xlsx 工作簿。",
+    )
+    calc.add_argument("input", type=Path, help="输入工作簿（.xlsx）或 CSV 文件夹")
+    calc.add_argument("-o", "--output", type=Path, help="输出工作簿（.xlsx）")
+    calc.add_argument(
+        "--rules",
+        help=f"考核方案：{'、'.join(PRESETS)}，或 RULES.json 文件路径（默认 default；--check 时默认用工作簿“规则”表）",
+    )
+    calc.add_argument("--check", action="store_true", help="只核对工作簿中已有的测算结果，不写文件")
+    calc.add_argument("--engine", choices=("auto", "vectorized", "rows"), default="auto", help=argparse.SUPPRESS)
+    calc.add_argument("--timings", action="store_true", help="打印各阶段耗时（读取、校验、计算、写出）")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        rule_set = resolve_rule_set(args.rules) if args.rules else None
+        if args.check:
+            return _check(args, rule_set)
+        if args.output is None:
+            print("vbp calc: 请用 -o 指定输出工作簿", file=sys.stderr)
+            return USAGE_ERROR
+        return _calculate(args, rule_set or resolve_rule_set("default"))
+    except RuleSetError as error:
+        print(error, file=sys.stderr)
+        return USAGE_ERROR
+    except InputError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"共 {len(error.problems)} 处问题，未生成任何文件。", file=sys.stderr)
+        return 1
+
+
+def _calculate(args, rule_set) -> int:
+    if args.output.suffix.lower() != ".xlsx":
+        print("vbp calc: 输出文件应以 .xlsx 结尾", file=sys.stderr)
+        return USAGE_ERROR
+    timings, summary = calculate(args.input, args.output, rule_set, engine_name=args.engine)
+    print(f"考核方案 {rule_set.label}（{rule_set.name}）")
+    print(f"品种 {summary.rows} 行，医疗机构 {summary.hospitals} 家")
+    print(f"留用金额合计 {summary.retained_total:,f}，应留用金额合计 {summary.payable_total:,f}")
+    print(f"已写出 {args.output}")
+    if args.timings:
+        for phase, seconds in timings.phases.items():
+            print(f"{phase}: {seconds:.2f} s")
+    return 0
+
+
+def _check(args, rule_set) -> int:
+    result = check(args.input, rule_set)
+    for mismatch in result.mismatches:
+        print(mismatch)
+    print(f"考核方案 {result.rule_set.label}；核对 {result.checked} 列，不一致 {len(result.mismatches)} 处。")
+    return 1 if result.mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

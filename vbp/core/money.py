@@ -1,0 +1,70 @@
+"""Exact decimal helpers: parsing, rounding and rational rounding of money."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
+
+_SEPARATORS = re.compile(r"[,\s，]")
+
+
+class NumberFormatError(ValueError):
+    """Raised when text is not a number."""
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Read a number given as int, Decimal or text ("1,234.50", " 70 ").
+
+    Floats are refused: a float is already inexact, so it must never reach money.
+    """
+    if isinstance(value, bool):
+        raise NumberFormatError("不是数字")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = _SEPARATORS.sub("", value)
+        if not text:
+            raise NumberFormatError("为空")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise NumberFormatError("不是数字") from None
+    else:
+        raise NumberFormatError(f"不支持的数值类型 {type(value).__name__}")
+    if not result.is_finite():
+        raise NumberFormatError("不是有限数字")
+    return result
+
+
+def quantum(decimals: int) -> Decimal:
+    """The smallest unit at ``decimals`` places: 2 → Decimal('0.01')."""
+    return Decimal(1).scaleb(-decimals)
+
+
+def round_decimal(value: Decimal, decimals: int, mode: str = "half_up") -> Decimal:
+    """Round a Decimal to ``decimals`` places; half-up means half away from zero."""
+    return value.quantize(quantum(decimals), rounding=ROUNDING_MODES[mode])
+
+
+def round_fraction(value: Fraction, decimals: int, mode: str = "half_up") -> Decimal:
+    """Round an exact rational to ``decimals`` places, exactly, with one rounding."""
+    scaled = value * 10**decimals
+    sign = -1 if scaled < 0 else 1
+    numerator, denominator = abs(scaled.numerator), scaled.denominator
+    if mode == "half_up":
+        units = (2 * numerator + denominator) // (2 * denominator)
+    elif mode == "down":
+        units = numerator // denominator
+    else:
+        raise ValueError(f"unknown rounding mode {mode!r}")
+    return Decimal(sign * units).scaleb(-decimals) if units else Decimal(0).scaleb(-decimals)
+
+
+def to_fraction(value: Decimal | int) -> Fraction:
+    """An exact rational of a Decimal or int."""
+    return Fraction(value)
