@@ -74,7 +74,10 @@ def _check(args, rule_set) -> int:
     result = check(args.input, rule_set)
     for mismatch in result.mismatches:
         print(mismatch)
-    print(f"考核方案 {result.rule_set.label}；核对 {result.checked} 列，不一致 {len(result.mismatches)} 处。")
+    rule_set = result.rule_set
+    print(
+        f"考核方案 {rule_set.label}（{rule_set.name}）；核对 {result.checked} 列，不一致 {len(result.mismatches)} 处。"
+    )
     return 1 if result.mismatches else 0
 
 

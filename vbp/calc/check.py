@@ -22,9 +22,12 @@ from vbp.calc.schema import (
     SUMMARY_HEADERS,
 )
 from vbp.calc.validate import displayed_text
-from vbp.core.money import round_decimal
+from vbp.core.money import NumberFormatError, parse_decimal, round_decimal
 from vbp.core.rules import RuleSet
 from vbp.presets import load_preset
+
+FOUND = "__found"  # marks a stored row that has a computed counterpart
+EMPTY = "（空）"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Mismatch:
     computed: str
 
     def __str__(self) -> str:
-        return f"{self.sheet} 第{self.row}行 {self.column}：表中为 {self.stored}，重新计算为 {self.computed}"
+        return f"{self.sheet} 第{self.row}行 {self.column}列：表中为 {self.stored}，重新计算为 {self.computed}"
 
 
 @dataclass
@@ -94,7 +97,7 @@ class _Comparer:
             *[pl.col(names[name]).cast(pl.String).alias(name) for name in keys if name != ROW],
             *[displayed_or_text(pl.col(names[name]).cast(pl.String)).alias(f"stored_{name}") for name in values],
         )
-        computed = computed.select(*keys, *values)
+        computed = computed.select(*keys, *values, pl.lit(True).alias(FOUND))
         joined = stored.join(computed, on=keys, how="left", nulls_equal=True)
         for record in joined.iter_rows(named=True):
             for name in values:
@@ -103,19 +106,22 @@ class _Comparer:
 
     def _one(self, sheet: RawSheet, record: dict, name: str, header: str) -> None:
         stored, computed = record[f"stored_{name}"], record[name]
-        if computed is None:
-            self.mismatches.append(Mismatch(sheet.name, record[ROW], header, str(stored), "（无此行）"))
+        shown = EMPTY if stored is None else stored
+        if not record[FOUND]:
+            self.mismatches.append(Mismatch(sheet.name, record[ROW], sheet.place(header), shown, "（无此行）"))
         elif not self._same(name, stored, computed):
-            self.mismatches.append(Mismatch(sheet.name, record[ROW], sheet.place(header), str(stored), _show(computed)))
+            self.mismatches.append(Mismatch(sheet.name, record[ROW], sheet.place(header), shown, _show(computed)))
 
     def _same(self, name: str, stored: str | None, computed) -> bool:
+        if computed is None:  # e.g. no 医疗机构名称 given: an empty cell is right
+            return stored is None
         if isinstance(computed, str):
             return stored == computed
         if stored is None:
             return False
         try:
-            stored_value = Decimal(stored)
-        except ArithmeticError:
+            stored_value = parse_decimal(stored)  # a clerk's own "-347,835" counts as the number
+        except NumberFormatError:
             return False
         places = self.precision[name]
         return round_decimal(stored_value, places) == round_decimal(Decimal(computed), places)
@@ -127,4 +133,6 @@ def displayed_or_text(expr: pl.Expr) -> pl.Expr:
 
 
 def _show(value) -> str:
+    if value is None:
+        return EMPTY
     return format(value, "f") if isinstance(value, Decimal) else str(value)

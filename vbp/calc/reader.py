@@ -2,29 +2,22 @@
 
 Every cell of a known column is read as text, so numbers reach the core as the
 digits the sheet holds and never as binary floats. Each row keeps the number
-Excel shows for it.
+Excel shows for it, also when a title or blank rows sit above the header.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
 import polars as pl
-from defusedxml import ElementTree
 
 from vbp.calc.problems import Problem, column_letter
 
 ROW = "__row"
-_FIRST_FILLED_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*>(.*?)</row>', re.S)
-_NS = {
-    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-}
+HEADER_SEARCH_ROWS = 20  # a header may sit below a title and blank rows, within this many rows
 
 
 @dataclass
@@ -56,19 +49,49 @@ def read_input(path: Path, text_headers: set[str]) -> tuple[dict[str, RawSheet],
 
 def _read_xlsx(path: Path, text_headers: set[str]) -> dict[str, RawSheet]:
     reader = fastexcel.read_excel(path)
-    first_rows = _first_filled_rows(path)
     sheets = {}
     for name in reader.sheet_names:
-        probe = reader.load_sheet(name, n_rows=0)
-        columns = probe.available_columns()
-        dtypes = {column.name: "string" for column in columns if _clean(column.name) in text_headers}
-        sheet = reader.load_sheet(name, dtypes=dtypes or None, dtype_coercion="coerce")
+        header_index, text_columns = _find_header(reader, name, text_headers)
+        # skip_rows=0 makes header_index an absolute sheet row: data rows follow it, blank ones included.
+        # Other columns are typed from all their cells (schema_sample_rows=None): typed from the first
+        # rows only, a text cell further down a column of numbers would be coerced to empty.
+        sheet = reader.load_sheet(
+            name,
+            header_row=header_index,
+            skip_rows=0,
+            dtypes={index: "string" for index in text_columns} or None,
+            dtype_coercion="coerce",
+            schema_sample_rows=None,
+        )
         frame = sheet.to_polars()
         frame = frame.rename({column: _clean(column) for column in frame.columns})
-        letters = {_clean(c.name): f"{column_letter(c.absolute_index)}（{_clean(c.name)}）" for c in columns}
-        header_row = first_rows.get(name, 1)
-        sheets[name] = _finish(name, frame, letters, header_row)
+        letters = {
+            _clean(c.name): f"{column_letter(c.absolute_index)}（{_clean(c.name)}）" for c in sheet.available_columns()
+        }
+        sheets[name] = _finish(name, frame, letters, header_index + 1)
     return sheets
+
+
+def _find_header(reader: fastexcel.ExcelReader, name: str, text_headers: set[str]) -> tuple[int, list[int]]:
+    """The header row (0-based, as in the sheet) and the absolute indexes of its known columns.
+
+    The header is the row among the first few holding the most known headers, so a
+    title row or blank rows above it are skipped; with none known, the first filled row.
+    """
+    probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=HEADER_SEARCH_ROWS, dtypes="string")
+    frame, indexes = probe.to_polars(), [column.absolute_index for column in probe.available_columns()]
+    best, best_count, first_filled = None, 0, None
+    for row_index, cells in enumerate(frame.iter_rows()):
+        values = [_clean(cell) if cell is not None else None for cell in cells]
+        if first_filled is None and any(values):
+            first_filled = row_index
+        count = sum(value in text_headers for value in values)
+        if count > best_count:
+            best, best_count = row_index, count
+    if best is None:
+        return first_filled or 0, []
+    cells = frame.row(best)
+    return best, [index for index, cell in zip(indexes, cells, strict=True) if cell and _clean(cell) in text_headers]
 
 
 def _read_csv_folder(folder: Path, text_headers: set[str]) -> dict[str, RawSheet]:
@@ -94,37 +117,3 @@ def _finish(name: str, frame: pl.DataFrame, letters: dict[str, str], header_row:
 
 def _clean(header: str) -> str:
     return header.replace("\ufeff", "").strip()
-
-
-def _first_filled_rows(path: Path) -> dict[str, int]:
-    """The row (1-based) of each sheet's first cell with a value: where calamine starts.
-
-    fastexcel skips leading empty rows, so this is what turns its row indexes
-    back into the numbers Excel shows.
-    """
-    rows = {}
-    with zipfile.ZipFile(path) as archive:
-        targets = _sheet_targets(archive)
-        for name, target in targets.items():
-            try:
-                with archive.open(target) as stream:
-                    head = stream.read(1 << 20)
-            except KeyError:
-                continue
-            for match in _FIRST_FILLED_ROW.finditer(head):
-                if b"<v" in match.group(2) or b"<is" in match.group(2):
-                    rows[name] = int(match.group(1))
-                    break
-    return rows
-
-
-def _sheet_targets(archive: zipfile.ZipFile) -> dict[str, str]:
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    by_id = {rel.get("Id"): rel.get("Target") for rel in relations.findall("rel:Relationship", _NS)}
-    targets = {}
-    for sheet in workbook.findall("main:sheets/main:sheet", _NS):
-        target = by_id.get(sheet.get(f"{{{_NS['r']}}}id"), "")
-        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        targets[sheet.get("name")] = target
-    return targets

@@ -177,11 +177,12 @@ def _check_range(frame: pl.DataFrame, sheet: RawSheet, column: Column, decimals:
 
 def _check_duplicates(sheet: RawSheet, typed: pl.DataFrame, key: tuple[str, ...], problems: list[Problem]) -> None:
     keyed = typed.filter(pl.all_horizontal(pl.col(key).is_not_null()))
-    first = pl.col(ROW).min().over(key)
-    duplicates = keyed.filter(pl.col(ROW) != first).select(ROW, first.alias("first"))
-    headers = "、".join(column.header for column in INPUT_SHEETS[sheet.name][0] if column.name in key)
-    for row, first_row in duplicates.iter_rows():
-        problems.append(Problem(sheet.name, row, "", f"{headers}与第{first_row}行重复"))
+    # the first row of each key is taken before filtering, so a repeat names the row it repeats
+    duplicates = keyed.with_columns(first=pl.col(ROW).min().over(key)).filter(pl.col(ROW) != pl.col("first"))
+    headers = [column.header for column in INPUT_SHEETS[sheet.name][0] if column.name in key]
+    place = "、".join(sheet.place(header) for header in headers)
+    for row, first_row in duplicates.select(ROW, "first").iter_rows():
+        problems.append(Problem(sheet.name, row, place, f"{'、'.join(headers)}与第{first_row}行重复"))
 
 
 def _check_links(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet], problems: list[Problem]) -> None:
@@ -196,7 +197,14 @@ def _check_links(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet], pr
         )
     used = hospitals.join(products.select("hospital").unique(), on="hospital", how="semi")
     for row, hospital in used.join(visits, on="hospital", how="anti").select(ROW, "hospital").iter_rows():
-        problems.append(Problem(HOSPITALS, row, "", f"医疗机构 {hospital} 在“{VISITS}”表中没有参保住院人次"))
+        problems.append(
+            Problem(
+                HOSPITALS,
+                row,
+                sheets[HOSPITALS].place("医疗机构编码"),
+                f"医疗机构 {hospital} 在“{VISITS}”表中没有参保住院人次",
+            )
+        )
     sums = visits.group_by("hospital").agg(pl.col("visits").sum().alias("pooled"))
     over = hospitals.join(sums, on="hospital").filter(pl.col("pooled") > pl.col("total_visits"))
     place = sheets[HOSPITALS].place("上一年度住院总人次")
