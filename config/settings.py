@@ -26,8 +26,20 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "vbp.regions",
+    "vbp.accounts",
+    "vbp.catalog",
+    "vbp.rulesets",
+    "vbp.platformdata",
     "vbp.web",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -58,12 +70,27 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("VBP_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+# DATABASE_URL (postgres://user:password@host:5432/name) selects PostgreSQL; without it, embedded SQLite.
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("VBP_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+            # one writer at a time: wait for the worker's transaction instead of failing at once
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+        }
     }
-}
+
+# Background work (large imports): django-tasks with its database backend; `make run` starts the worker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Uploads: large workbooks are read from memory or a temporary file, never from the internet.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -72,4 +99,5 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "vbp" / "web" / "static"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
