@@ -63,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "vbp.web.context.navigation",
             ],
         },
     },
@@ -81,7 +82,8 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("VBP_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
             # one writer at a time: wait for the worker's transaction instead of failing at once
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # WAL lets pages read while the worker writes a large import.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }
 

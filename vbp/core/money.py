@@ -41,6 +41,21 @@ def parse_decimal(value: object) -> Decimal:
     return result
 
 
+EXCEL_SIGNIFICANT_DIGITS = 15
+
+
+def excel_number(value: float) -> Decimal:
+    """A number cell read from a spreadsheet, as the decimal Excel shows: 15 significant digits.
+
+    Spreadsheet files store numbers as binary doubles, so this is the one place a
+    float becomes a Decimal: 129.397 comes back as 129.397, not 129.39699999999999.
+    """
+    if value != value or value in (float("inf"), float("-inf")):
+        raise NumberFormatError("不是有限数字")
+    result = Decimal(format(value, f".{EXCEL_SIGNIFICANT_DIGITS}g"))
+    return result.quantize(Decimal(1)) if result == result.to_integral_value() else result.normalize()
+
+
 def quantum(decimals: int) -> Decimal:
     """The smallest unit at ``decimals`` places: 2 → Decimal('0.01')."""
     return Decimal(1).scaleb(-decimals)

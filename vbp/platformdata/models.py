@@ -39,6 +39,9 @@ class PlatformRecord(models.Model):
         ]
         verbose_name = verbose_name_plural = "平台数据"
 
+    def __str__(self) -> str:
+        return f"{self.year} {self.hospital_id} {self.product_id}"
+
 
 class ImportJob(models.Model):
     """One upload: its dry run, then (if confirmed) its write. Kept as the record of the import."""
@@ -72,6 +75,9 @@ class ImportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = verbose_name_plural = "导入记录"
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
 
     @property
     def progress_percent(self) -> int:

@@ -1,10 +1,29 @@
-"""The web system's pages; the first is a home page naming what is here so far."""
+"""The home page: who the user is, what they can reach, and the rule-set presets."""
 
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from vbp.accounts.scope import sees_business_data
+from vbp.catalog.models import Hospital
+from vbp.platformdata.models import PlatformRecord
 from vbp.presets import PRESETS, load_preset
 
 
+@login_required
 def home(request):
-    """Home: the rule-set presets the calculation core ships."""
-    return render(request, "web/home.html", {"rule_sets": [load_preset(name) for name in PRESETS]})
+    user = request.user
+    context = {"rule_sets": [load_preset(name) for name in PRESETS], "scope": _scope_text(user)}
+    if sees_business_data(user):
+        context["counts"] = {
+            "hospitals": Hospital.objects.visible_to(user).count(),
+            "records": PlatformRecord.objects.visible_to(user).count(),
+        }
+    return render(request, "web/home.html", context)
+
+
+def _scope_text(user) -> str:
+    if user.hospital_id:
+        return user.hospital.name
+    if user.role == "remote_platform":
+        return "省直属医疗机构"
+    return user.region.name if user.region_id else ""

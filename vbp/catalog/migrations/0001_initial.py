@@ -5,72 +5,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
-        ('rulesets', '0001_initial'),
+        ("regions", "0001_initial"),
+        ("rulesets", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Batch',
+            name="Batch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='批次编码')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='带量批次')),
-                ('kind', models.CharField(choices=[('national', '国家'), ('provincial', '省级'), ('alliance', '省际联盟')], max_length=12, verbose_name='批次类型')),
-                ('category', models.CharField(choices=[('drug', '药品'), ('consumable', '耗材')], default='drug', max_length=12, verbose_name='类别')),
-                ('renewal', models.BooleanField(default=False, verbose_name='接续批次')),
-                ('cycle_start', models.DateField(verbose_name='采购周期开始')),
-                ('cycle_end', models.DateField(verbose_name='采购周期结束')),
-                ('agreed_ratio', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='约定采购比例（%）')),
-                ('fill_deadline', models.DateTimeField(blank=True, null=True, verbose_name='填报截止时间')),
-                ('rule_set', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='rulesets.rulesetversion', verbose_name='考核方案')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="批次编码")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="带量批次")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("national", "国家"), ("provincial", "省级"), ("alliance", "省际联盟")],
+                        max_length=12,
+                        verbose_name="批次类型",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[("drug", "药品"), ("consumable", "耗材")],
+                        default="drug",
+                        max_length=12,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("renewal", models.BooleanField(default=False, verbose_name="接续批次")),
+                ("cycle_start", models.DateField(verbose_name="采购周期开始")),
+                ("cycle_end", models.DateField(verbose_name="采购周期结束")),
+                ("agreed_ratio", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="约定采购比例（%）")),
+                ("fill_deadline", models.DateTimeField(blank=True, null=True, verbose_name="填报截止时间")),
+                (
+                    "rule_set",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="rulesets.rulesetversion",
+                        verbose_name="考核方案",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '带量批次',
-                'verbose_name_plural': '带量批次',
-                'ordering': ['cycle_start', 'code'],
+                "verbose_name": "带量批次",
+                "verbose_name_plural": "带量批次",
+                "ordering": ["cycle_start", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Hospital',
+            name="Hospital",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='医疗机构编码')),
-                ('name', models.CharField(max_length=100, verbose_name='医疗机构名称')),
-                ('level', models.CharField(choices=[('3A', '三级甲等'), ('3B', '三级乙等'), ('3', '三级'), ('2A', '二级甲等'), ('2B', '二级乙等'), ('2', '二级'), ('1', '一级'), ('0', '未定级')], default='0', max_length=2, verbose_name='医院等级')),
-                ('province_direct', models.BooleanField(default=False, verbose_name='省直属')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='city_hospitals', to='regions.region', verbose_name='地市')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='district_hospitals', to='regions.region', verbose_name='区县')),
-                ('home_pool', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='regions.pool', verbose_name='所属统筹区')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="医疗机构编码")),
+                ("name", models.CharField(max_length=100, verbose_name="医疗机构名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("3A", "三级甲等"),
+                            ("3B", "三级乙等"),
+                            ("3", "三级"),
+                            ("2A", "二级甲等"),
+                            ("2B", "二级乙等"),
+                            ("2", "二级"),
+                            ("1", "一级"),
+                            ("0", "未定级"),
+                        ],
+                        default="0",
+                        max_length=2,
+                        verbose_name="医院等级",
+                    ),
+                ),
+                ("province_direct", models.BooleanField(default=False, verbose_name="省直属")),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="city_hospitals",
+                        to="regions.region",
+                        verbose_name="地市",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="district_hospitals",
+                        to="regions.region",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "home_pool",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="regions.pool", verbose_name="所属统筹区"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '医疗机构',
-                'verbose_name_plural': '医疗机构',
-                'ordering': ['code'],
+                "verbose_name": "医疗机构",
+                "verbose_name_plural": "医疗机构",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('variety_code', models.CharField(max_length=30, verbose_name='品种序号')),
-                ('generic_name', models.CharField(max_length=100, verbose_name='通用名')),
-                ('dosage_form', models.CharField(blank=True, max_length=50, verbose_name='剂型')),
-                ('spec', models.CharField(blank=True, max_length=100, verbose_name='规格')),
-                ('company', models.CharField(blank=True, max_length=100, verbose_name='中选企业')),
-                ('bid_price', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='中选价格')),
-                ('weighted_avg_price', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='同通用名加权平均价')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='catalog.batch', verbose_name='带量批次')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("variety_code", models.CharField(max_length=30, verbose_name="品种序号")),
+                ("generic_name", models.CharField(max_length=100, verbose_name="通用名")),
+                ("dosage_form", models.CharField(blank=True, max_length=50, verbose_name="剂型")),
+                ("spec", models.CharField(blank=True, max_length=100, verbose_name="规格")),
+                ("company", models.CharField(blank=True, max_length=100, verbose_name="中选企业")),
+                ("bid_price", models.DecimalField(decimal_places=4, max_digits=18, verbose_name="中选价格")),
+                (
+                    "weighted_avg_price",
+                    models.DecimalField(decimal_places=4, max_digits=18, verbose_name="同通用名加权平均价"),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="catalog.batch",
+                        verbose_name="带量批次",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '品种',
-                'verbose_name_plural': '品种',
-                'ordering': ['batch', 'variety_code'],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'variety_code'), name='unique_product_in_batch')],
+                "verbose_name": "品种",
+                "verbose_name_plural": "品种",
+                "ordering": ["batch", "variety_code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("batch", "variety_code"), name="unique_product_in_batch")
+                ],
             },
         ),
     ]

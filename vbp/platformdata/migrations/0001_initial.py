@@ -6,65 +6,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20, verbose_name='导入类型')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('file_name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('content', models.BinaryField(verbose_name='文件内容')),
-                ('status', models.CharField(choices=[('checking', '校验中'), ('preview', '待确认'), ('refused', '有错误'), ('importing', '导入中'), ('done', '已导入'), ('failed', '导入失败'), ('cancelled', '已取消')], default='checking', max_length=12, verbose_name='状态')),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('done_rows', models.PositiveIntegerField(default=0, verbose_name='已处理行数')),
-                ('rows_added', models.PositiveIntegerField(default=0, verbose_name='新增行数')),
-                ('rows_changed', models.PositiveIntegerField(default=0, verbose_name='修改行数')),
-                ('rows_unchanged', models.PositiveIntegerField(default=0, verbose_name='未变行数')),
-                ('problems', models.JSONField(default=list, verbose_name='问题')),
-                ('preview', models.JSONField(default=list, verbose_name='预览')),
-                ('error', models.TextField(blank=True, verbose_name='错误')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='导入人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=20, verbose_name="导入类型")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                ("file_name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("content", models.BinaryField(verbose_name="文件内容")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("checking", "校验中"),
+                            ("preview", "待确认"),
+                            ("refused", "有错误"),
+                            ("importing", "导入中"),
+                            ("done", "已导入"),
+                            ("failed", "导入失败"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="checking",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="行数")),
+                ("done_rows", models.PositiveIntegerField(default=0, verbose_name="已处理行数")),
+                ("rows_added", models.PositiveIntegerField(default=0, verbose_name="新增行数")),
+                ("rows_changed", models.PositiveIntegerField(default=0, verbose_name="修改行数")),
+                ("rows_unchanged", models.PositiveIntegerField(default=0, verbose_name="未变行数")),
+                ("problems", models.JSONField(default=list, verbose_name="问题")),
+                ("preview", models.JSONField(default=list, verbose_name="预览")),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name="导入人"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入记录',
-                'verbose_name_plural': '导入记录',
-                'ordering': ['-created_at'],
+                "verbose_name": "导入记录",
+                "verbose_name_plural": "导入记录",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformRecord',
+            name="PlatformRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='考核年度')),
-                ('agreed_volume', models.DecimalField(decimal_places=0, max_digits=18, verbose_name='约定采购量')),
-                ('base_volume', models.DecimalField(decimal_places=0, max_digits=18, verbose_name='采购量基数')),
-                ('winning_volume', models.DecimalField(decimal_places=0, max_digits=18, verbose_name='中选产品实际采购量')),
-                ('generic_volume', models.DecimalField(decimal_places=0, max_digits=18, verbose_name='同通用名产品采购总量')),
-                ('nonselected_volume', models.DecimalField(decimal_places=0, max_digits=18, verbose_name='非中选产品采购量')),
-                ('nonselected_amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='非中选产品使用金额')),
-                ('offline_amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='线下采购金额')),
-                ('drug_purchase_amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='实际药品采购金额')),
-                ('purchase_in_amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='入库金额')),
-                ('paid_30d_amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='30天内回款金额')),
-                ('hospital', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='catalog.hospital', verbose_name='医疗机构')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='catalog.product', verbose_name='品种')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="考核年度")),
+                ("agreed_volume", models.DecimalField(decimal_places=0, max_digits=18, verbose_name="约定采购量")),
+                ("base_volume", models.DecimalField(decimal_places=0, max_digits=18, verbose_name="采购量基数")),
+                (
+                    "winning_volume",
+                    models.DecimalField(decimal_places=0, max_digits=18, verbose_name="中选产品实际采购量"),
+                ),
+                (
+                    "generic_volume",
+                    models.DecimalField(decimal_places=0, max_digits=18, verbose_name="同通用名产品采购总量"),
+                ),
+                (
+                    "nonselected_volume",
+                    models.DecimalField(decimal_places=0, max_digits=18, verbose_name="非中选产品采购量"),
+                ),
+                (
+                    "nonselected_amount",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="非中选产品使用金额"),
+                ),
+                ("offline_amount", models.DecimalField(decimal_places=2, max_digits=18, verbose_name="线下采购金额")),
+                (
+                    "drug_purchase_amount",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="实际药品采购金额"),
+                ),
+                ("purchase_in_amount", models.DecimalField(decimal_places=2, max_digits=18, verbose_name="入库金额")),
+                (
+                    "paid_30d_amount",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="30天内回款金额"),
+                ),
+                (
+                    "hospital",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="catalog.hospital", verbose_name="医疗机构"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="catalog.product", verbose_name="品种"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '平台数据',
-                'verbose_name_plural': '平台数据',
-                'ordering': ['year', 'hospital', 'product'],
-                'constraints': [models.UniqueConstraint(fields=('hospital', 'product', 'year'), name='unique_platform_record')],
+                "verbose_name": "平台数据",
+                "verbose_name_plural": "平台数据",
+                "ordering": ["year", "hospital", "product"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("hospital", "product", "year"), name="unique_platform_record")
+                ],
             },
         ),
     ]

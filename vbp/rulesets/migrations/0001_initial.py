@@ -4,28 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RuleSetVersion',
+            name="RuleSetVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, verbose_name='方案编码')),
-                ('version', models.PositiveIntegerField(verbose_name='版本')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('definition', models.JSONField(verbose_name='定义')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=50, verbose_name="方案编码")),
+                ("version", models.PositiveIntegerField(verbose_name="版本")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("definition", models.JSONField(verbose_name="定义")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
             ],
             options={
-                'verbose_name': '考核方案版本',
-                'verbose_name_plural': '考核方案版本',
-                'ordering': ['code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='unique_rule_set_version')],
+                "verbose_name": "考核方案版本",
+                "verbose_name_plural": "考核方案版本",
+                "ordering": ["code", "-version"],
+                "constraints": [models.UniqueConstraint(fields=("code", "version"), name="unique_rule_set_version")],
             },
         ),
     ]

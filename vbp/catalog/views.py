@@ -1,0 +1,33 @@
+"""医疗机构: the hospitals a user may see, with a query form and 导出."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from vbp.catalog.models import Hospital
+from vbp.regions.models import Region
+from vbp.web.listing import export_xlsx, paginate
+
+EXPORT_HEADERS = ["医疗机构编码", "医疗机构名称", "地市", "区县", "医院等级", "所属统筹区", "省直属"]
+
+
+@login_required
+def hospital_list(request):
+    hospitals = Hospital.objects.visible_to(request.user).select_related("city", "district", "home_pool")
+    name, city = request.GET.get("name", "").strip(), request.GET.get("city", "")
+    if name:
+        hospitals = hospitals.filter(name__contains=name)
+    if city:
+        hospitals = hospitals.filter(city__code=city)
+    if request.GET.get("export"):
+        rows = (
+            [h.code, h.name, h.city.name, h.district.name if h.district else "", h.get_level_display(),
+             h.home_pool.name, "是" if h.province_direct else "否"]
+            for h in hospitals.iterator()
+        )  # fmt: skip
+        return export_xlsx("医疗机构.xlsx", "医疗机构", EXPORT_HEADERS, rows)
+    page, query = paginate(request, hospitals)
+    cities = Region.objects.filter(
+        level=Region.Level.CITY, city_hospitals__in=Hospital.objects.visible_to(request.user)
+    )
+    context = {"page": page, "query": query, "cities": cities.distinct(), "name": name, "city": city}
+    return render(request, "catalog/hospital_list.html", context)

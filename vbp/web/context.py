@@ -1,0 +1,25 @@
+"""The menu each user sees, decided here rather than in templates."""
+
+from django.urls import reverse
+
+from vbp.accounts.models import Role
+from vbp.accounts.scope import sees_business_data
+from vbp.platformdata.services import can_import
+
+
+def navigation(request) -> dict:
+    user = request.user
+    if not user.is_authenticated:
+        return {"menu": []}
+    menu = [("首页", reverse("home"))]
+    if sees_business_data(user):
+        menu += [("医疗机构", reverse("catalog:hospitals")), ("平台数据", reverse("platformdata:records"))]
+    if can_import(user):
+        menu.append(("数据导入", reverse("platformdata:imports")))
+    if user.role == Role.SYSTEM_ADMIN:
+        menu.append(("系统管理", reverse("admin:index")))
+    return {
+        "menu": [
+            (label, url, request.path == url or (url != "/" and request.path.startswith(url))) for label, url in menu
+        ]
+    }
