@@ -1,0 +1,106 @@
+"""The 数据导入 and 平台数据 pages as users reach them: upload, preview, confirm; scope on every page."""
+
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from import_files import PLATFORM_HEADERS, platform_row, run_import, xlsx_bytes
+
+from vbp.platformdata.models import ImportJob, PlatformRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, kind: str, name: str, content: bytes):
+    file = io.BytesIO(content)
+    file.name = name
+    return client.post(reverse("platformdata:import_upload"), {"kind": kind, "file": file}, follow=True)
+
+
+@pytest.mark.parametrize("kind", ["hospitals", "batches", "products", "platform"])
+def test_each_template_has_its_chinese_headers_and_an_instructions_sheet(client, catalog, kind):
+    client.force_login(catalog["province"])
+
+    response = client.get(reverse("platformdata:import_template", args=[kind]))
+
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames[1] == "填写说明"
+    headers = [cell.value for cell in workbook.worksheets[0][1]]
+    if kind == "platform":
+        assert headers == PLATFORM_HEADERS
+    instructions = [row[0] for row in workbook["填写说明"].iter_rows(values_only=True)]
+    assert all(header in instructions for header in headers)
+
+
+def test_the_filled_template_imports_cleanly(client, catalog):
+    client.force_login(catalog["province"])
+    template = client.get(reverse("platformdata:import_template", args=["platform"])).content
+    workbook = openpyxl.load_workbook(io.BytesIO(template))
+    workbook.worksheets[0].append(platform_row("H002"))
+    stream = io.BytesIO()
+    workbook.save(stream)
+
+    response = upload(client, "platform", "模板.xlsx", stream.getvalue())
+
+    assert "校验通过" in response.content.decode()
+    job = ImportJob.objects.filter(kind="platform").get()
+    response = client.post(reverse("platformdata:import_confirm", args=[job.pk]), follow=True)
+    assert "导入完成：新增 1 行，修改 0 行。" in response.content.decode()
+    assert PlatformRecord.objects.get().hospital.code == "H002"
+
+
+def test_a_bad_upload_shows_every_problem_and_no_confirm_button(client, catalog):
+    client.force_login(catalog["province"])
+    rows = [PLATFORM_HEADERS, platform_row("H001"), platform_row("H404")]
+
+    page = upload(client, "platform", "bad.xlsx", xlsx_bytes("平台数据", rows)).content.decode()
+
+    assert "发现 1 处问题" in page
+    assert "没有医疗机构“H404”" in page and "B（医疗机构编码）" in page
+    assert "确认导入" not in page
+    assert PlatformRecord.objects.count() == 0
+
+
+def test_another_role_finds_no_import_pages(client, catalog):
+    job = run_import(
+        catalog["province"], "platform", "p.xlsx", xlsx_bytes("平台数据", [PLATFORM_HEADERS, platform_row()])
+    )
+    client.force_login(catalog["city"])
+
+    for url in (
+        reverse("platformdata:imports"),
+        reverse("platformdata:import", args=[job.pk]),
+        reverse("platformdata:import_template", args=["platform"]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("platformdata:import_confirm", args=[job.pk])).status_code == 404
+    assert client.post(reverse("platformdata:import_cancel", args=[job.pk])).status_code == 404
+
+
+def test_platform_data_pages_show_each_city_only_its_hospitals(client, catalog):
+    rows = [PLATFORM_HEADERS, platform_row("H001"), platform_row("H002"), platform_row("H003")]
+    run_import(catalog["province"], "platform", "p.xlsx", xlsx_bytes("平台数据", rows))
+
+    client.force_login(catalog["city"])  # 太原市: H001 (省直属, in 太原市) and H002
+    page = client.get(reverse("platformdata:records")).content.decode()
+    assert "太原市中心医院" in page and "大同市第三人民医院" not in page
+    client.force_login(catalog["city2"])
+    page = client.get(reverse("platformdata:records")).content.decode()
+    assert "大同市第三人民医院" in page and "太原市中心医院" not in page
+    assert "1,494,450.00" in page  # money with separators and fixed decimals
+
+    export = client.get(reverse("platformdata:records"), {"export": "1"})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["H003"]
+
+
+def test_the_admin_is_for_system_administrators_only(client, catalog):
+    client.force_login(catalog["province"])
+    assert client.get("/admin/").status_code == 302  # to the admin login: the province bureau is no admin
+    admin = type(catalog["province"]).objects.create_user("sys", role="system_admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
+    page = client.get(reverse("platformdata:records")).content.decode()
+    assert "没有符合条件的数据" in page  # the system administrator sees no business data
