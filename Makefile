@@ -16,10 +16,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Migrates, loads the demo province once, starts the background worker beside the server.
 run: setup
 	mkdir -p var
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo --if-empty
+	DJANGO_DEBUG=1 bash -c '$(BIN)/python manage.py db_worker --no-startup-delay --no-reload & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)'
 
 lint: setup
 	$(BIN)/ruff check .
