@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test test-pg test-browser lint bench clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,14 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# every test on a throwaway PostgreSQL server (needs Debian's postgresql package; see scripts/with-postgres)
+test-pg: setup
+	scripts/with-postgres $(BIN)/pytest
+
+# the browser tests alone, failing (not skipping) without /usr/bin/chromium
+test-browser: setup
+	VBP_REQUIRE_BROWSER=1 $(BIN)/pytest tests/browser
 
 bench: setup
 	$(BIN)/python -m bench.bench_calc

@@ -1,0 +1,28 @@
+"""Hooks for the whole suite.
+
+- Each phase's report (setup, call, teardown) is kept on the test item as ``item.rep_<phase>``, so a fixture's
+  teardown can tell whether its test failed (the browser tests save a screenshot then).
+- Browser tests run last: Playwright's sync API leaves an asyncio event loop running on the main thread from the
+  first browser test until the session ends, and code that checks for a running loop (Django's async-unsafe guard,
+  asgiref's async_to_sync) would otherwise behave differently in every test that happens to run after it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own reordering by database use
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.is_relative_to(BROWSER_TESTS))  # stable: keeps the order otherwise
