@@ -43,6 +43,7 @@ test-browser: setup
 
 bench: setup
 	$(BIN)/python -m bench.bench_calc
+	$(BIN)/python -m bench.bench_import
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

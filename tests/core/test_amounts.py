@@ -4,8 +4,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from vbp.core.money import round_fraction
+from vbp.core.money import excel_number, round_fraction
 from vbp.core.retention import allocate, hospital_payable, payable_amount, split_funds
 from vbp.presets import load_preset
 
@@ -61,3 +63,8 @@ def test_negative_handling_per_rule_set():
 )
 def test_rounding_is_half_away_from_zero_or_down(value, decimals, mode, expected):
     assert round_fraction(value, decimals, mode) == Decimal(expected)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_a_spreadsheet_number_reads_as_the_fifteen_digits_excel_shows(value):
+    assert excel_number(value) == Decimal(format(value, ".15g"))

@@ -52,8 +52,12 @@ def excel_number(value: float) -> Decimal:
     """
     if value != value or value in (float("inf"), float("-inf")):
         raise NumberFormatError("不是有限数字")
-    result = Decimal(format(value, f".{EXCEL_SIGNIFICANT_DIGITS}g"))
-    return result.quantize(Decimal(1)) if result == result.to_integral_value() else result.normalize()
+    if value.is_integer() and abs(value) < 10**EXCEL_SIGNIFICANT_DIGITS:
+        return Decimal(int(value))
+    shortest = repr(value)  # the shortest text that reads back as this double
+    if "e" not in shortest and len(shortest.replace("-", "").replace(".", "").lstrip("0")) <= EXCEL_SIGNIFICANT_DIGITS:
+        return Decimal(shortest)  # already within what Excel shows
+    return Decimal(format(value, f".{EXCEL_SIGNIFICANT_DIGITS}g")).normalize()
 
 
 def quantum(decimals: int) -> Decimal:

@@ -62,8 +62,7 @@ class Column:
             if self.required:
                 raise CellError("不能为空")
             return None
-        reader = getattr(self, f"_read_{self.kind}")
-        return reader(cell)
+        return self._readers[self.kind](self, cell)
 
     def _read_text(self, cell) -> str:
         text = _as_text(cell)
@@ -83,6 +82,10 @@ class Column:
         return rounded
 
     def _read_integer(self, cell) -> int:
+        if type(cell) is float and cell.is_integer() and abs(cell) < MAX_MAGNITUDE:  # the usual cell, quickly
+            number = int(cell)
+            if (self.minimum is None or number >= self.minimum) and (self.maximum is None or number <= self.maximum):
+                return number
         value = _as_decimal(cell)
         if value is None or not self._in_range(value) or value != value.to_integral_value():
             raise CellError(f"应为{self.expected}")
@@ -130,6 +133,12 @@ class Column:
             except ValueError:
                 raise CellError(f"应为{self.expected}") from None
         return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+Column._readers = {
+    kind: getattr(Column, f"_read_{kind}")
+    for kind in ("text", "code", "decimal", "integer", "choice", "bool", "date", "datetime")
+}
 
 
 def _as_text(cell) -> str:
