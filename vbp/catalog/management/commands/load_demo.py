@@ -1,0 +1,70 @@
+"""manage.py load_demo: load the deterministic demo province (山西省) into an empty database."""
+
+import time
+import unicodedata
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vbp.demo.generate import DEFAULT_SEED, SCALES, DemoDataError, DemoSummary, load_demo
+from vbp.demo.province import DATA_YEAR, DEMO_ACCOUNT_TABLE, DEMO_PASSWORD
+from vbp.regions.models import Region
+
+
+class Command(BaseCommand):
+    help = (
+        "载入演示数据（山西省：行政区划、统筹区、医疗机构、带量批次、品种、平台数据、各角色演示账号），仅限空数据库。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=list(SCALES),
+            default="demo",
+            help="demo：约120家医疗机构、约4500条平台数据（默认）；bench：2500家×400个品种，100万条（性能测试）",
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机种子（默认 {DEFAULT_SEED}）")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="数据库中已有行政区划时什么也不做（用于首次启动时自动载入）"
+        )
+
+    def handle(self, *args, scale, seed, if_empty, **options):
+        if if_empty and Region.objects.exists():
+            self.stdout.write("数据库中已有行政区划数据，未载入演示数据。")
+            return
+        started = time.perf_counter()
+        try:
+            summary = load_demo(scale, seed, progress=self._progress if scale == "bench" else None)
+        except DemoDataError as error:
+            raise CommandError(f"{error}未载入演示数据。如只想在空数据库时载入，请加 --if-empty。") from None
+        self._report(summary, time.perf_counter() - started)
+
+    def _progress(self, written: int) -> None:
+        if written % 100_000 == 0:
+            self.stdout.write(f"  已写入平台数据 {written:,} 条…")
+
+    def _report(self, summary: DemoSummary, seconds: float) -> None:
+        out = self.stdout.write
+        heading = f"演示数据已载入（规模 {summary.scale}，随机种子 {summary.seed}，用时 {seconds:.1f} 秒）："
+        out(self.style.SUCCESS(heading))
+        out(f"  行政区划 {summary.regions} 个（省 1、地市 {summary.cities}、区县 {summary.districts}）")
+        out(f"  统筹区 {summary.pools} 个（{summary.cities} 个地市 + 省直）")
+        out(f"  医疗机构 {summary.hospitals:,} 家（其中省直属 {summary.province_direct} 家）")
+        out(f"  考核方案 {summary.rule_sets} 个（各预置方案第 1 版）")
+        out(f"  带量批次 {summary.batches} 个，品种 {summary.products:,} 个")
+        out(f"  平台数据 {summary.platform_records:,} 条（{DATA_YEAR} 年度）")
+        out(f"  演示账号 {summary.users} 个")
+        out("")
+        out(self.style.WARNING(f"演示账号，仅供演示，切勿用于生产环境。密码均为：{DEMO_PASSWORD}"))
+        rows = [("用户名", "角色", "数据范围"), *DEMO_ACCOUNT_TABLE]
+        widths = [max(_width(row[column]) for row in rows) for column in range(2)]
+        for username, role, scope in rows:
+            out(f"  {_pad(username, widths[0])}  {_pad(role, widths[1])}  {scope}")
+
+
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

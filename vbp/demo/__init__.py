@@ -1,0 +1,1 @@
+"""The deterministic demo province (山西省): regions, pools, hospitals, batches, platform data and demo accounts."""
