@@ -44,6 +44,7 @@ test-browser: setup
 bench: setup
 	$(BIN)/python -m bench.bench_calc
 	$(BIN)/python -m bench.bench_import
+	$(BIN)/python -m bench.bench_demo
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
