@@ -81,4 +81,4 @@ class ImportJob(models.Model):
 
     @property
     def progress_percent(self) -> int:
-        return 100 if not self.total_rows else min(100, self.done_rows * 100 // self.total_rows)
+        return 0 if not self.total_rows else min(100, self.done_rows * 100 // self.total_rows)
