@@ -90,6 +90,9 @@ else:
 # Background work (large imports): django-tasks with its database backend; `make run` starts the worker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Imports of larger files than this are checked and written by the background worker, with a progress bar.
+VBP_IMPORT_BACKGROUND_BYTES = int(os.environ.get("VBP_IMPORT_BACKGROUND_BYTES", 512 * 1024))
+
 # Uploads: large workbooks are read from memory or a temporary file, never from the internet.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

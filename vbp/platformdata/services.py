@@ -26,7 +26,7 @@ def _in_background(job: ImportJob, background: bool | None) -> bool:
     """By default files larger than VBP_IMPORT_BACKGROUND_BYTES go to the worker, so the page can show progress."""
     if background is not None:
         return background
-    return len(job.content) > getattr(settings, "VBP_IMPORT_BACKGROUND_BYTES", 512 * 1024)
+    return len(job.content) > settings.VBP_IMPORT_BACKGROUND_BYTES
 
 
 class ImportRefused(Exception):
