@@ -170,6 +170,7 @@ def test_the_command_line_runs_the_same_import(catalog, tmp_path, capsys):
     assert "第2行 B（医疗机构编码）列：没有医疗机构“H404”" in capsys.readouterr().err
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes its connections, as in production
 def test_a_large_file_is_checked_and_written_by_the_background_worker(
     catalog, settings, django_capture_on_commit_callbacks
 ):
