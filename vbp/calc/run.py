@@ -34,9 +34,13 @@ from vbp.calc.writer import Sheet, money_format, percent_format, rules_sheet, wr
 from vbp.core.rules import RuleSet, parse_rule_set
 from vbp.core.vectorized import Frames
 
-TEXT_HEADERS = {column.header for columns, _ in INPUT_SHEETS.values() for column in columns} | set(
+# Headers that find a sheet's header row; of them, those read as text (codes, names, 否决).
+KNOWN_HEADERS = {column.header for columns, _ in INPUT_SHEETS.values() for column in columns} | set(
     RESULT_HEADERS.values()
 )
+TEXT_HEADERS = {
+    column.header for columns, _ in INPUT_SHEETS.values() for column in columns if column.kind == "text"
+} | {RESULT_HEADERS["vetoed"]}
 
 
 @dataclass
@@ -49,11 +53,13 @@ class Timings:
         return now
 
 
-def load(path: Path, timings: Timings | None = None) -> tuple[Inputs, dict[str, RawSheet]]:
-    """Read and validate an input, or raise InputError with every problem."""
+def load(
+    path: Path, timings: Timings | None = None, *, inputs_only: bool = False
+) -> tuple[Inputs, dict[str, RawSheet]]:
+    """Read and validate an input (only its input sheets, if so asked), or raise InputError with every problem."""
     timings = timings or Timings()
     started = time.perf_counter()
-    sheets, problems = read_input(path, TEXT_HEADERS)
+    sheets, problems = read_input(path, KNOWN_HEADERS, TEXT_HEADERS, INPUT_SHEETS if inputs_only else None)
     if problems:
         raise InputError(problems)
     started = timings.mark("read", started)
@@ -146,7 +152,7 @@ def calculate(
 ) -> tuple[Timings, Summary]:
     """vbp calc: read, validate, compute and write; no output at all on bad input."""
     timings = Timings()
-    inputs, sheets = load(input_path, timings)
+    inputs, sheets = load(input_path, timings, inputs_only=True)
     started = time.perf_counter()
     frames = engine.compute(inputs, rule_set, engine=engine_name)
     started = timings.mark("compute", started)

@@ -29,13 +29,19 @@ _PLAIN = r"^-?\d+(\.\d+)?$"
 
 def displayed_text(text: pl.Expr) -> pl.Expr:
     """Numeric text as the decimal Excel shows (15 significant digits), in plain notation where possible."""
-    number = text.cast(pl.Float64, strict=False)
+    return displayed_number(text.cast(pl.Float64, strict=False))
+
+
+def displayed_number(number: pl.Expr) -> pl.Expr:
+    """A double as the decimal Excel shows (15 significant digits), in plain notation where possible.
+
+    Polars writes a double in its shortest form, so the one trailing zero is the ".0" of a whole number.
+    """
     return (
         pl.when(number.is_finite())
         .then(number.round_sig_figs(EXCEL_SIGNIFICANT_DIGITS).cast(pl.String))
         .otherwise(None)
-        .str.replace(r"(\.\d*?)0+$", "${1}")
-        .str.replace(r"\.$", "")
+        .str.strip_suffix(".0")
     )
 
 
@@ -73,6 +79,8 @@ def _typed_sheet(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, .
     if missing:
         return None
     frame = sheet.frame
+    numbers = [column for column in columns if column.kind != "text" and column.header in frame.columns]
+    typed_numbers = _numbers(sheet, numbers, problems)
     values = [pl.col(ROW)]
     for column in columns:
         if column.header not in frame.columns:
@@ -80,7 +88,7 @@ def _typed_sheet(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, .
         elif column.kind == "text":
             values.append(_text(sheet, column, problems))
         else:
-            values.append(_number(sheet, column, problems))
+            values.append(pl.lit(typed_numbers[column.name]).alias(column.name))
     typed = frame.select(values)
     _check_duplicates(sheet, typed, key, problems)
     return typed
@@ -95,71 +103,128 @@ def _text(sheet: RawSheet, column: Column, problems: list[Problem]) -> pl.Expr:
     return pl.lit(text).alias(column.name)
 
 
-def _number(sheet: RawSheet, column: Column, problems: list[Problem]) -> pl.Expr:
-    """A numeric column as exact Decimals (integers as Int64), bad cells reported."""
-    raw = sheet.frame[column.header].cast(pl.String)
-    frame = pl.DataFrame({ROW: sheet.frame[ROW], "raw": raw})
-    cleaned = pl.col("raw").str.replace_all(r"[,，\s]", "").str.replace(r"^\+", "")
-    is_percent = cleaned.str.ends_with("%") if column.kind == "percent" else pl.lit(False)
-    body = cleaned.str.strip_suffix("%") if column.kind == "percent" else cleaned
-    frame = frame.with_columns(text=displayed_text(body), percent=is_percent, body=body)
-    frame = _repair_unusual(frame, sheet, column, problems)
-    decimals = frame["text"].str.extract(r"\.(\d+)$").str.len_chars().max() or 0
-    digits = frame["text"].str.replace(r"^-", "").str.replace(r"\.", "").str.len_chars().max() or 0
-    if digits > MAX_DIGITS:
-        problems.append(Problem(sheet.name, None, sheet.place(column.header), "数值位数过多"))
-        return pl.lit(None, dtype=pl.Int64).alias(column.name)
-    value = frame["text"].str.to_decimal(scale=decimals)
-    if column.kind == "percent":
-        value, decimals = _percent_points(value, frame["percent"], decimals)
-    frame = frame.with_columns(value=value)
-    _check_range(frame, sheet, column, decimals, problems)
-    if column.kind in ("integer", "percent"):
-        return pl.lit(_integer_part(frame["value"])).alias(column.name)
-    return pl.lit(frame["value"]).alias(column.name)
+def _numbers(sheet: RawSheet, columns: list[Column], problems: list[Problem]) -> dict[str, pl.Series]:
+    """The numeric columns as exact Decimals (integers as Int64), bad cells reported.
+
+    Each step runs over all the columns in one Polars query, so they are worked on in parallel.
+    """
+    frame = sheet.frame
+    steps = [_shown(frame, i, column) for i, column in enumerate(columns)]
+    shown = frame.select(ROW, *[expr for computed, _ in steps for expr in computed])
+    shown = shown.with_columns(expr for _, copied in steps for expr in copied)
+    unusual = shown.select(
+        *[
+            (pl.col(f"raw{i}").is_not_null() & ~pl.col(f"text{i}").fill_null("").str.contains(_PLAIN)).any()
+            for i in range(len(columns))
+        ]
+    ).row(0)
+    for i, column in enumerate(columns):
+        if unusual[i]:
+            shown = shown.with_columns(_repair_unusual(shown, i, sheet, column, problems).alias(f"text{i}"))
+    # Every text left is plain now (-123.45): its decimals follow the dot, its digits are all but "-" and ".".
+    sizes = shown.select(
+        *[_decimals(pl.col(f"text{i}")).max().alias(f"decimals{i}") for i in range(len(columns))],
+        *[_digits(pl.col(f"text{i}")).max().alias(f"digits{i}") for i in range(len(columns))],
+    ).row(0)
+    typed, values, scales = {}, [], {}
+    for i, column in enumerate(columns):
+        decimals, digits = sizes[i] or 0, sizes[len(columns) + i] or 0
+        if digits > MAX_DIGITS:
+            problems.append(Problem(sheet.name, None, sheet.place(column.header), "数值位数过多"))
+            typed[column.name] = pl.Series(column.name, [None] * frame.height, dtype=pl.Int64)
+            continue
+        value = pl.col(f"text{i}").str.to_decimal(scale=decimals)
+        if column.kind == "percent":
+            value = _percent_points(value, pl.col(f"percent{i}"), decimals)
+        values.append(value.alias(f"value{i}"))
+        scales[i] = decimals
+    shown = shown.with_columns(values)
+    for i, decimals in scales.items():
+        column = columns[i]
+        _check_range(shown, i, sheet, column, decimals, problems)
+        value = shown[f"value{i}"]
+        typed[column.name] = _integer_part(value) if column.kind in ("integer", "percent") else value
+    return typed
 
 
-def _repair_unusual(frame: pl.DataFrame, sheet: RawSheet, column: Column, problems: list[Problem]) -> pl.DataFrame:
-    """Cells not in plain notation (1E-7, full-width digits…): parse them one by one."""
-    unusual = frame.filter(pl.col("raw").is_not_null() & ~pl.col("text").fill_null("").str.contains(_PLAIN))
-    if unusual.is_empty():
-        return frame
+def _decimals(text: pl.Expr) -> pl.Expr:
+    """Digits after the dot of plain numeric text."""
+    return (text.str.len_bytes() - text.str.find(".", literal=True) - 1).fill_null(0)
+
+
+def _digits(text: pl.Expr) -> pl.Expr:
+    """Digits of plain numeric text: all but its sign and dot."""
+    return (
+        text.str.len_bytes()
+        - text.str.starts_with("-").cast(pl.UInt32)
+        - text.str.contains(".", literal=True).cast(pl.UInt32)
+    )
+
+
+def _shown(frame: pl.DataFrame, i: int, column: Column) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """raw (the cell as given), text (the decimal it shows, plain), body and, for a percent, whether it had "%".
+
+    Two lists: what is computed from the sheet, then what is copied from that.
+    """
+    dtype = frame.schema[column.header]
+    source = pl.col(column.header)
+    percent = column.kind == "percent"
+    if dtype.is_numeric():  # a numeric cell: the double the file holds, shown as Excel shows it
+        text = displayed_number(source.cast(pl.Float64)).alias(f"text{i}")
+        copies = [pl.col(f"text{i}").alias(f"raw{i}"), pl.col(f"text{i}").alias(f"body{i}")]
+        return [text], [*copies, pl.lit(False).alias(f"percent{i}")] if percent else copies
+    raw = source.cast(pl.String)
+    cleaned = raw.str.replace_all(r"[,，\s]", "").str.replace(r"^\+", "")
+    body = cleaned.str.strip_suffix("%") if percent else cleaned
+    computed = [raw.alias(f"raw{i}"), body.alias(f"body{i}")]
+    if percent:
+        computed.append(cleaned.str.ends_with("%").alias(f"percent{i}"))
+    return computed, [displayed_text(pl.col(f"body{i}")).alias(f"text{i}")]
+
+
+def _repair_unusual(shown: pl.DataFrame, i: int, sheet: RawSheet, column: Column, problems: list[Problem]) -> pl.Series:
+    """Cells not in plain notation (1E-7, full-width digits…): parse them one by one; the column's new text."""
+    raw, text = pl.col(f"raw{i}"), pl.col(f"text{i}")
+    unusual = shown.filter(raw.is_not_null() & ~text.fill_null("").str.contains(_PLAIN))
     fixed = {}
-    for row, raw, body in unusual.select(ROW, "raw", "body").iter_rows():
+    for row, raw_value, body in unusual.select(ROW, f"raw{i}", f"body{i}").iter_rows():
         try:
             value = parse_decimal(body)
         except NumberFormatError:
             value = None
         if value is None or "%" in body:
-            problems.append(Problem(sheet.name, row, sheet.place(column.header), f"应为{column.expected}，实为“{raw}”"))
+            problems.append(
+                Problem(sheet.name, row, sheet.place(column.header), f"应为{column.expected}，实为“{raw_value}”")
+            )
             continue
-        text = format(value, "f")
-        fixed[row] = text.rstrip("0").rstrip(".") if "." in text else text
+        digits = format(value, "f")
+        fixed[row] = digits.rstrip("0").rstrip(".") if "." in digits else digits
     repaired = pl.DataFrame(
         {ROW: list(fixed), "fixed": list(fixed.values())}, schema={ROW: pl.Int64, "fixed": pl.String}
     )
     return (
-        frame.join(repaired, on=ROW, how="left")
-        .with_columns(text=pl.coalesce("fixed", pl.when(pl.col("text").str.contains(_PLAIN)).then("text")))
-        .drop("fixed")
+        shown.select(ROW, text)
+        .join(repaired, on=ROW, how="left", maintain_order="left")
+        .select(pl.coalesce("fixed", pl.when(text.str.contains(_PLAIN)).then(text)))
+        .to_series()
     )
 
 
-def _percent_points(value: pl.Series, is_percent: pl.Series, decimals: int) -> tuple[pl.Series, int]:
+def _percent_points(value: pl.Expr, is_percent: pl.Expr, decimals: int) -> pl.Expr:
     """A payment ratio in percent points: "70%" and 70 mean 70; a cell holding 0.7 (shown 70%) too."""
-    frame = pl.DataFrame({"value": value, "percent": is_percent})
-    fraction = (~pl.col("percent")) & (pl.col("value") > 0) & (pl.col("value") < 1)
-    scaled = (pl.col("value") * pl.lit(100)).cast(pl.Decimal(MAX_DIGITS, decimals))
-    result = frame.select(pl.when(fraction).then(scaled).otherwise(pl.col("value")).alias("value"))["value"]
-    return result, decimals
+    fraction = (~is_percent) & (value > 0) & (value < 1)
+    scaled = (value * pl.lit(100)).cast(pl.Decimal(MAX_DIGITS, decimals))
+    return pl.when(fraction).then(scaled).otherwise(value)
 
 
 def _integer_part(value: pl.Series) -> pl.Series:
     return value.cast(pl.Int64, strict=False)
 
 
-def _check_range(frame: pl.DataFrame, sheet: RawSheet, column: Column, decimals: int, problems: list[Problem]) -> None:
-    value = pl.col("value")
+def _check_range(
+    shown: pl.DataFrame, i: int, sheet: RawSheet, column: Column, decimals: int, problems: list[Problem]
+) -> None:
+    value = pl.col(f"value{i}")
     bad = pl.lit(False)
     if column.minimum is not None:
         bad = bad | ((value <= column.minimum) if column.exclusive_minimum else (value < column.minimum))
@@ -167,11 +232,11 @@ def _check_range(frame: pl.DataFrame, sheet: RawSheet, column: Column, decimals:
         bad = bad | (value > column.maximum)
     if column.kind in ("integer", "percent") and decimals:
         bad = bad | (value != value.cast(pl.Int64, strict=False).cast(pl.Decimal(MAX_DIGITS, decimals)))
-    missing = value.is_null() & pl.col("raw").is_null()
+    missing = value.is_null() & pl.col(f"raw{i}").is_null()
     if column.required:
-        for row in frame.filter(missing)[ROW].to_list():
+        for row in shown.filter(missing)[ROW].to_list():
             problems.append(Problem(sheet.name, row, sheet.place(column.header), "不能为空"))
-    for row, raw in frame.filter(value.is_not_null() & bad).select(ROW, "raw").iter_rows():
+    for row, raw in shown.filter(value.is_not_null() & bad).select(ROW, f"raw{i}").iter_rows():
         problems.append(Problem(sheet.name, row, sheet.place(column.header), f"应为{column.expected}，实为“{raw}”"))
 
 

@@ -1,13 +1,16 @@
 """Writing calculator workbooks: the one module that knows the xlsx writer.
 
-rustpy-xlsxwriter (a binding of the Rust rust_xlsxwriter) writes a million rows
-in seconds. It is kept behind ``write_workbook`` so it can be swapped for
-XlsxWriter without touching anything else; a test reads every cell back.
+The writer is our own streaming one (``vbp.calc.xlsx``): Polars makes the
+worksheet XML a block of rows at a time while zlib deflates the block before,
+so a million rows take seconds on two cores. It is kept behind
+``write_workbook`` so it can be swapped for XlsxWriter without touching
+anything else; a test reads every cell back.
 
 An .xlsx number is a binary double. Each exact Decimal is written as the
-double nearest to it (through its decimal text, so the conversion is
-correctly rounded), which reads back as the same decimal wherever the value
-has no more than 15 significant digits, as Excel itself shows numbers.
+double nearest to it (its own digits when it has at most 15 significant
+digits, else correctly rounded through its decimal text), which reads back as
+the same decimal wherever the value has no more than 15 significant digits,
+as Excel itself shows numbers.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from rustpy_xlsxwriter import FastExcel, Format
 
 from vbp.calc.schema import EXCEL_MAX_ROWS, RULES
+from vbp.calc.xlsx import Worksheet, write_xlsx
 from vbp.core.rules import RuleSet
 
 
@@ -39,14 +42,6 @@ def money_format(decimals: int) -> str:
 
 def percent_format(decimals: int) -> str:
     return "0%" if decimals <= 0 else "0." + "0" * decimals + "%"
-
-
-def _excel_ready(frame: pl.DataFrame) -> pl.DataFrame:
-    """Decimals as correctly rounded doubles, so the binding writes numeric cells."""
-    decimals = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)]
-    if not decimals:
-        return frame
-    return frame.with_columns(pl.col(decimals).cast(pl.String).cast(pl.Float64))
 
 
 def split_rows(sheet: Sheet) -> list[Sheet]:
@@ -80,12 +75,8 @@ def write_workbook(path: Path, sheets: list[Sheet]) -> None:
     handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent or ".")
     os.close(handle)
     try:
-        workbook = FastExcel(temporary)
-        header = Format().set_bold()
-        for sheet in [part for whole in sheets for part in split_rows(whole)]:
-            formats = {name: Format().set_num_format(code) for name, code in sheet.formats.items()}
-            workbook.sheet(sheet.name, _excel_ready(sheet.frame), column_formats=formats, header_format=header)
-        workbook.save()
+        parts = [part for whole in sheets for part in split_rows(whole)]
+        write_xlsx(Path(temporary), [Worksheet(part.name, part.frame, part.formats) for part in parts])
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -1,0 +1,167 @@
+"""The workbook writer (vbp.calc.xlsx behind vbp.calc.writer): every cell read back as it was written."""
+
+import datetime
+import random
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vbp.calc import xlsx
+from vbp.calc.validate import displayed_number
+from vbp.calc.writer import Sheet, write_workbook
+
+TEXTS = ["a&b<c>", " leading", "trailing ", "\x01control", "_x0041_", "中文", None, "x" * 40_000, "", "tab\there"]
+
+
+DECIMALS = [
+    Decimal("1.50"), Decimal("-347835"), None, Decimal("0.1"), Decimal("123456789012.345"), Decimal(0),
+    Decimal("-0.001"), Decimal(1), Decimal("99999999999999999999.999"), Decimal("-1234567890123456.789"),
+]  # fmt: skip
+
+
+def expected_cell(value):
+    """What python_calamine reads back for a value written in a cell."""
+    if value is None or (isinstance(value, float) and (value != value or value in (float("inf"), float("-inf")))):
+        return ""
+    if isinstance(value, str):
+        return value[: xlsx.EXCEL_MAX_STRING]
+    if isinstance(value, bool | datetime.date):
+        return value
+    return float(value)  # Decimal and int: the nearest double, correctly rounded
+
+
+def every_kind() -> pl.DataFrame:
+    n = len(TEXTS)
+    return pl.DataFrame(
+        {
+            "text": TEXTS,
+            "decimal": pl.Series(DECIMALS, dtype=pl.Decimal(38, 3)),
+            "integer": [1, -2, None, 0, 7, 8, 9, 10, 2**53, -(2**53)],
+            "big integer": [2**60, 1, None, 3, 4, 5, 6, 7, 8, -(2**62)],
+            "float": [0.1, float("nan"), float("inf"), -0.0, 1e-7, 1e21, None, 2.5, 0.30000000000000004, -1e-300],
+            "boolean": [True, False, None, True, False, True, False, True, False, True],
+            "date": [datetime.date(2024, 3, 31), None, *[datetime.date(2000 + i, 1, 1 + i) for i in range(n - 2)]],
+            "datetime": [datetime.datetime(2024, 3, 31, 12, 30, 15)] * (n - 1) + [None],
+            "empty": pl.Series([None] * n, dtype=pl.Null),
+            "名称": [f"第{i}行" for i in range(n)],
+        }
+    )
+
+
+def test_every_cell_reads_back_as_written(tmp_path, read):
+    frame = every_kind()
+    path = tmp_path / "out.xlsx"
+
+    write_workbook(path, [Sheet("明细", frame, {"decimal": "#,##0.00"}), Sheet("空", pl.DataFrame({"a": []}))])
+
+    book = read(path)
+    assert list(book.sheets) == ["明细", "空"]
+    header, *rows = book.sheets["明细"]
+    assert header == frame.columns
+    assert len(rows) == frame.height
+    for row, values in zip(rows, frame.iter_rows(), strict=True):
+        assert row == [expected_cell(value) for value in values]
+    assert book.sheets["空"] == [["a"]]
+
+
+def test_formats_header_and_types_as_excel_sees_them(tmp_path):
+    path = tmp_path / "out.xlsx"
+
+    write_workbook(path, [Sheet("明细", every_kind(), {"decimal": "#,##0.00", "float": "0.00%"})])
+
+    sheet = openpyxl.load_workbook(path)["明细"]
+    columns = {cell.value: cell.column_letter for cell in sheet[1]}
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet[f"{columns['decimal']}2"].number_format == "#,##0.00"
+    assert sheet[f"{columns['float']}2"].number_format == "0.00%"
+    assert sheet[f"{columns['text']}2"].data_type == "s"
+    assert sheet[f"{columns['boolean']}2"].value is True
+    assert sheet[f"{columns['date']}2"].is_date
+    assert sheet[f"{columns['datetime']}2"].value == datetime.datetime(2024, 3, 31, 12, 30, 15)
+    assert sheet.dimensions == f"A1:{xlsx.column_letters(len(columns) - 1)}11"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    scale=st.integers(min_value=0, max_value=20),
+    digits=st.lists(st.integers(min_value=-(10**37), max_value=10**37), min_size=1, max_size=40),
+)
+def test_a_decimal_is_written_as_the_double_nearest_to_it(tmp_path_factory, read, scale, digits):
+    values = [Decimal(value).scaleb(-scale) for value in digits]
+    path = tmp_path_factory.mktemp("decimals") / "out.xlsx"
+
+    write_workbook(path, [Sheet("S", pl.DataFrame({"v": pl.Series(values, dtype=pl.Decimal(38, scale))}))])
+
+    assert [row[0] for row in read(path).sheets["S"][1:]] == [float(value) for value in values]
+
+
+def test_many_blocks_and_a_zip64_entry_read_back_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "BLOCK_CELLS", 3_000)  # many blocks, each deflated on its own
+    monkeypatch.setattr(xlsx, "_may_exceed_zip32", lambda frame, facts: True)
+    rng = random.Random(7)
+    n = 20_000
+    frame = pl.DataFrame(
+        {
+            "code": [f"H{rng.randrange(1000):05d}" for _ in range(n)],
+            "amount": pl.Series([Decimal(rng.randrange(-(10**12), 10**12)).scaleb(-2) for _ in range(n)]),
+            "count": [rng.randrange(10**6) for _ in range(n)],
+        }
+    )
+    path = tmp_path / "big.xlsx"
+
+    write_workbook(path, [Sheet("S", frame, {"amount": "#,##0.00"})])
+
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None  # every entry inflates and matches its CRC
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 1_000_000
+    import fastexcel
+
+    back = fastexcel.read_excel(path).load_sheet("S", schema_sample_rows=None).to_polars()
+    assert back["code"].to_list() == frame["code"].to_list()
+    assert back["amount"].to_list() == [float(value) for value in frame["amount"].to_list()]
+    assert back["count"].to_list() == [float(value) for value in frame["count"].to_list()]
+
+
+def test_a_sheet_longer_than_excel_allows_continues_on_another(tmp_path, read, monkeypatch):
+    from vbp.calc import writer
+
+    monkeypatch.setattr(writer, "EXCEL_MAX_ROWS", 4)
+    path = tmp_path / "out.xlsx"
+
+    write_workbook(path, [Sheet("分", pl.DataFrame({"n": list(range(7))}))])
+
+    book = read(path)
+    assert list(book.sheets) == ["分", "分2", "分3"]
+    assert [row[0] for name in book.sheets for row in book.sheets[name][1:]] == [float(i) for i in range(7)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50))
+def test_a_double_is_shown_with_15_significant_digits_in_plain_notation(values):
+    """displayed_number strips only ".0": Polars writes doubles in their shortest form, so no other zero trails."""
+    frame = pl.DataFrame({"x": values}, schema={"x": pl.Float64})
+    number = pl.col("x")
+    by_pattern = (
+        pl.when(number.is_finite())
+        .then(number.round_sig_figs(15).cast(pl.String))
+        .str.replace(r"(\.\d*?)0+$", "${1}")
+        .str.replace(r"\.$", "")
+    )
+
+    shown = frame.select(displayed_number(number).alias("a"), by_pattern.alias("b"))
+
+    assert shown["a"].to_list() == shown["b"].to_list()
+
+
+@pytest.mark.parametrize("name", ["规则", "a&b", "O'Neil"])
+def test_sheet_names_are_escaped(tmp_path, read, name):
+    path = tmp_path / "out.xlsx"
+
+    write_workbook(path, [Sheet(name, pl.DataFrame({"x": ["<y>"]}))])
+
+    assert read(path).sheets == {name: [["x"], ["<y>"]]}
