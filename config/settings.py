@@ -1,23 +1,38 @@
 """Django settings, read from the environment in this one place.
 
-DJANGO_DEBUG=1 for development; without it a DJANGO_SECRET_KEY is required.
+DJANGO_DEBUG=1 for development. DJANGO_ENV=production for a real deployment: then
+DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS are required (start-up stops with a
+clear message without them), debug is off whatever DJANGO_DEBUG says, cookies are
+secure, and with VBP_TLS (default on) HTTPS is enforced with HSTS.
 """
 
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
+PRODUCTION = os.environ.get("DJANGO_ENV", "") == "production"
+DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1" and not PRODUCTION
 
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production (or DJANGO_DEBUG=1 for development)")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
 
-ALLOWED_HOSTS = [host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host]
+def _required(name: str, why: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set: {why}")
+    return value
+
+
+if PRODUCTION or not DEBUG:
+    SECRET_KEY = _required("DJANGO_SECRET_KEY", "a long random secret (set DJANGO_DEBUG=1 only for development)")
+else:
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or "dev-only-insecure-key-not-for-production"
+
+if PRODUCTION:
+    ALLOWED_HOSTS = _required("DJANGO_ALLOWED_HOSTS", "the host names this system answers, comma-separated").split(",")
+else:
+    ALLOWED_HOSTS = [host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -28,12 +43,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "captcha",
+    "vbp.audit",
     "vbp.regions",
     "vbp.accounts",
     "vbp.catalog",
     "vbp.rulesets",
     "vbp.platformdata",
     "vbp.web",
+    "vbp.api",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -49,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vbp.web.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +119,56 @@ VBP_IMPORT_BACKGROUND_BYTES = int(os.environ.get("VBP_IMPORT_BACKGROUND_BYTES", 
 # Uploads: large workbooks are read from memory or a temporary file, never from the internet.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- security (网络安全等级保护 2.0, level 3) ---
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+SESSION_COOKIE_AGE = 30 * 60  # idle timeout: each request renews it
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    if os.environ.get("VBP_TLS", "1") == "1":  # behind TLS (the usual case); VBP_TLS=0 only on a closed test network
+        SECURE_SSL_REDIRECT = True
+        SECURE_HSTS_SECONDS = 31536000
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+        SECURE_HSTS_PRELOAD = True
+    if os.environ.get("VBP_BEHIND_PROXY", "") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The captcha is drawn by the system itself. Its test mode (answer "PASSED") exists for tests only.
+CAPTCHA_TEST_MODE = False
+CAPTCHA_LENGTH = 4
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_IMAGE_SIZE = (110, 36)
+CAPTCHA_FONT_SIZE = 26
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "集采结余留用管理系统 API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served by this system, never from a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"

@@ -89,8 +89,13 @@ def page(browser: Browser, live_server, request: pytest.FixtureRequest, artifact
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    refused = []  # what the Content-Security-Policy blocked: an inline script or style, an outside source
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     try:
         yield page
+        assert not refused, f"the page broke its Content-Security-Policy: {refused}"
     finally:
         if _failed(request.node):
             name = re.sub(r"[^\w.-]+", "_", request.node.name)
