@@ -19,4 +19,6 @@ urlpatterns = [
     path("", include("vbp.web.urls")),
     path("hospitals/", include("vbp.catalog.urls")),
     path("platform/", include("vbp.platformdata.urls")),
+    path("audit/", include("vbp.audit.urls")),
+    path("api/", include("vbp.api.urls")),
 ]
