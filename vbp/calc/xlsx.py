@@ -33,7 +33,7 @@ import polars as pl
 
 EXCEL_MAX_STRING = 32_767  # characters in a cell
 COMPRESS_LEVEL = 1  # deflate level: 1 keeps pace with the XML; 6 would take four times as long for 25% less
-BLOCK_CELLS = 500_000  # cells per block of rows: about 20 MB of XML
+BLOCK_CELLS = 250_000  # cells per block of rows: about 10 MB of XML
 WORKERS = min(4, os.cpu_count() or 1)
 EXACT_DIGITS = 10**15  # a decimal with at most 15 significant digits round-trips through a double
 SAFE_INTEGER = 2**53
