@@ -18,6 +18,8 @@ def navigation(request) -> dict:
         menu.append(("数据导入", reverse("platformdata:imports")))
     if user.role == Role.SYSTEM_ADMIN:
         menu.append(("系统管理", reverse("admin:index")))
+    if user.role == Role.SECURITY_ADMIN:
+        menu.append(("安全设置", reverse("accounts:security")))
     return {
         "menu": [
             (label, url, request.path == url or (url != "/" and request.path.startswith(url))) for label, url in menu
