@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vbp.accounts.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vbp.web.middleware.ContentSecurityPolicyMiddleware",
@@ -121,6 +122,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- security (网络安全等级保护 2.0, level 3) ---
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "vbp.accounts.passwords.LengthValidator"},
+    {"NAME": "vbp.accounts.passwords.ClassesValidator"},
+    {"NAME": "vbp.accounts.passwords.NotUsernameValidator"},
+    {"NAME": "vbp.accounts.passwords.HistoryValidator"},
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -26,3 +26,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 @pytest.hookimpl(trylast=True)  # after pytest-django's own reordering by database use
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.is_relative_to(BROWSER_TESTS))  # stable: keeps the order otherwise
+
+
+def captcha_answer() -> dict[str, str]:
+    """A real captcha challenge and its answer, as the person reading the picture would type it."""
+    from captcha.models import CaptchaStore
+
+    key = CaptchaStore.generate_key()
+    return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
+
+
+@pytest.fixture
+def sign_in():
+    """``sign_in(client, username, password)``: post the real login form (captcha answered); the response."""
+
+    def post(client, username: str, password: str, **extra):
+        ip = extra.pop("ip", "127.0.0.1")
+        data = {"username": username, "password": password, **captcha_answer(), **extra}
+        return client.post("/login/", data, REMOTE_ADDR=ip)
+
+    return post
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """A user who has already chosen their password (no forced change), unless told otherwise."""
+
+    def create(username: str, password: str | None = None, **fields):
+        fields.setdefault("must_change_password", False)
+        return django_user_model.objects.create_user(username, password=password, **fields)
+
+    return create

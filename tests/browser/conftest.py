@@ -7,7 +7,7 @@ Fixtures:
 - ``page``: a fresh context per test (zh-CN, Asia/Shanghai) whose base URL is ``live_server.url``, so
   ``page.goto("/")`` opens the home page. When the test fails, a full-page screenshot is saved to
   ``test-artifacts/screenshots/<test name>.png``.
-- ``login``: ``login(page, username, password)`` submits the login form at /login/.
+- ``login``: ``login(page, username, password)`` submits the login form at /login/, answering its captcha.
 - ``artifacts_dir``: ``test-artifacts/`` at the project root.
 """
 
@@ -116,9 +116,14 @@ def login() -> Callable[[Page, str, str], bool]:
     """
 
     def submit(page: Page, username: str, password: str) -> bool:
+        from captcha.models import CaptchaStore
+
         page.goto("/login/")
         page.locator("input[name='username']").fill(username)
         page.locator("input[name='password']").fill(password)
+        # read the picture's answer as a person would; the captcha is the real one, not a test mode
+        key = page.locator("input[name='captcha_0']").input_value()
+        page.locator("input[name='captcha_1']").fill(CaptchaStore.objects.get(hashkey=key).response)
         with page.expect_navigation():
             page.get_by_role("button", name="登录", exact=True).click()
         return urlsplit(page.url).path != "/login/"

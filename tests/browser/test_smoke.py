@@ -34,7 +34,7 @@ def test_home_page_renders_chinese(page: Page, artifacts_dir: Path):
 
 
 def test_login_signs_in_and_refuses_a_wrong_password(page: Page, login, django_user_model):
-    django_user_model.objects.create_user("clerk", password="right-password-1")
+    django_user_model.objects.create_user("clerk", password="Right-password-1", must_change_password=False)
     assert not login(page, "clerk", "wrong-password")
-    assert login(page, "clerk", "right-password-1"), page.url
+    assert login(page, "clerk", "Right-password-1"), page.url
     assert "集采" in page.title() + page.locator("body").inner_text()

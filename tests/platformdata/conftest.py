@@ -16,10 +16,11 @@ def world(db):
     Pool.objects.create(code="149900", name="省直", region=province, province_level=True)
     Pool.objects.create(code="140100", name="太原市", region=taiyuan)
     Pool.objects.create(code="140200", name="大同市", region=datong)
+    ready = {"must_change_password": False}
     users = {
-        "province": User.objects.create_user("province", role=Role.PROVINCE, region=province),
-        "city": User.objects.create_user("city", role=Role.CITY, region=taiyuan),
-        "city2": User.objects.create_user("city2", role=Role.CITY, region=datong),
+        "province": User.objects.create_user("province", role=Role.PROVINCE, region=province, **ready),
+        "city": User.objects.create_user("city", role=Role.CITY, region=taiyuan, **ready),
+        "city2": User.objects.create_user("city2", role=Role.CITY, region=datong, **ready),
     }
     return users
 

@@ -1,10 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
+from vbp.accounts import views as account_views
 from vbp.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", account_views.login, name="login"),
+    path("account/", include("vbp.accounts.urls")),
+    path("captcha/", include("captcha.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
