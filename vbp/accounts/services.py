@@ -35,6 +35,13 @@ def reset_password(actor: User, user: User, new_password: str) -> User:
     return user
 
 
+@transaction.atomic
+def admin_set_password(user: User, new_password: str, *, must_change: bool) -> User:
+    """A reset from the Django admin, which only the system administrator reaches (config/urls.py)."""
+    _set_password(user, new_password, must_change=must_change)
+    return user
+
+
 def _set_password(user: User, new_password: str, *, must_change: bool) -> None:
     if user.password:
         PasswordHistory.objects.create(user=user, password=user.password)
