@@ -1,8 +1,8 @@
 """医疗机构: the hospitals a user may see, with a query form and 导出."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from vbp.accounts.decorators import business_page
 from vbp.catalog.models import Hospital
 from vbp.regions.models import Region
 from vbp.web.listing import export_xlsx, paginate
@@ -10,7 +10,7 @@ from vbp.web.listing import export_xlsx, paginate
 EXPORT_HEADERS = ["医疗机构编码", "医疗机构名称", "地市", "区县", "医院等级", "所属统筹区", "省直属"]
 
 
-@login_required
+@business_page
 def hospital_list(request):
     hospitals = Hospital.objects.visible_to(request.user).select_related("city", "district", "home_pool")
     name, city = request.GET.get("name", "").strip(), request.GET.get("city", "")

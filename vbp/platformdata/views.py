@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from vbp.accounts.decorators import business_page
 from vbp.catalog.models import Batch
 from vbp.platformdata import services
 from vbp.platformdata.importers import IMPORTERS, PLATFORM_AMOUNTS, PLATFORM_VOLUMES
@@ -46,6 +47,8 @@ def import_template(request, kind: str):
 @login_required
 @require_POST
 def import_upload(request):
+    if not services.can_import(request.user):
+        raise Http404
     upload = request.FILES.get("file")
     kind = request.POST.get("kind", "")
     if upload is None:
@@ -106,7 +109,7 @@ def _job_context(job: ImportJob) -> dict:
 RECORD_HEADERS = ["考核年度", "医疗机构编码", "医疗机构名称", "带量批次", "品种序号", "通用名", "规格"]
 
 
-@login_required
+@business_page
 def record_list(request):
     records = PlatformRecord.objects.visible_to(request.user).select_related("hospital", "product__batch")
     year, batch, name = request.GET.get("year", ""), request.GET.get("batch", ""), request.GET.get("name", "").strip()
