@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from vbp.audit import views
 
 app_name = "audit"
-urlpatterns = []
+urlpatterns = [
+    path("operations/", views.operation_list, name="operations"),
+    path("logins/", views.login_list, name="logins"),
+]

@@ -14,12 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from vbp.accounts.models import Role
+from vbp.audit.services import Kind, record_change, snapshot
 from vbp.calc.problems import Problem
 from vbp.platformdata.importers import IMPORTERS, DryRun
 from vbp.platformdata.models import ImportJob
 from vbp.platformdata.sheets import UnreadableFile, read_table
 
 Status = ImportJob.Status
+# What the audit log keeps of an import: never the file itself (its SHA-256 identifies it).
+AUDITED_FIELDS = ["kind", "file_name", "sha256", "status"]
+COUNTED_FIELDS = ["total_rows", "rows_added", "rows_changed", "rows_unchanged"]
 
 
 def _in_background(job: ImportJob, background: bool | None) -> bool:
@@ -44,19 +48,23 @@ def start_import(user, kind: str, file_name: str, content: bytes, *, background:
         raise ImportRefused("只有省医保局可以导入数据")
     if kind not in IMPORTERS:
         raise ImportRefused(f"没有这种导入：{kind}")
-    job = ImportJob.objects.create(
-        kind=kind,
-        user=user,
-        file_name=file_name[:255],
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-    )
-    if _in_background(job, background):
-        from vbp.platformdata.tasks import dry_run_task
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            user=user,
+            file_name=file_name[:255],
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+        )
+        after = snapshot(job, AUDITED_FIELDS)
+        message = f"上传{IMPORTERS[kind].title}导入文件 {job.file_name}"
+        record_change(user, Kind.CREATE, job, after=after, message=message)
+        if _in_background(job, background):
+            from vbp.platformdata.tasks import dry_run_task
 
-        transaction.on_commit(lambda: dry_run_task.enqueue(job.pk))
-    else:
-        dry_run(job)
+            transaction.on_commit(lambda: dry_run_task.enqueue(job.pk))
+            return job
+    dry_run(job)
     return job
 
 
@@ -84,38 +92,57 @@ def confirm_import(user, job: ImportJob, *, background: bool | None = None) -> I
         job.status = Status.IMPORTING
         job.done_rows = 0
         job.save(update_fields=["status", "done_rows"])
+        record_change(
+            user, Kind.STATUS, job, before={"status": Status.PREVIEW}, after={"status": job.status}, message="确认导入"
+        )
     if _in_background(job, background):
         from vbp.platformdata.tasks import write_task
 
         transaction.on_commit(lambda: write_task.enqueue(job.pk))
         return job
-    return write(job)
+    return write(job, actor=user)
 
 
-def write(job: ImportJob) -> ImportJob:
-    """Check the file again against today's data and write it, all or nothing, in one transaction."""
+def write(job: ImportJob, *, actor=None) -> ImportJob:
+    """Check the file again against today's data and write it, all or nothing, in one transaction.
+
+    ``actor`` is the user who confirmed, when the write runs in their request; the
+    background worker writes as the system (its confirmation is already recorded).
+    """
     with transaction.atomic():
         result = _check(job, progress=False)
         if not result.problems:
             IMPORTERS[job.kind]().write(result.upserts)
-    job.problems = [asdict(problem) for problem in result.problems]
-    job.status = Status.FAILED if result.problems else Status.DONE
-    job.rows_added, job.rows_changed, job.rows_unchanged = result.added, result.changed, result.unchanged
-    job.done_rows = job.total_rows
-    job.finished_at = timezone.now()
-    job.save()
+        before = snapshot(job, ["status"])
+        job.problems = [asdict(problem) for problem in result.problems]
+        job.status = Status.FAILED if result.problems else Status.DONE
+        job.rows_added, job.rows_changed, job.rows_unchanged = result.added, result.changed, result.unchanged
+        job.done_rows = job.total_rows
+        job.finished_at = timezone.now()
+        job.save()
+        after = {**snapshot(job, ["status", *COUNTED_FIELDS]), "problems": len(job.problems)}
+        record_change(actor, Kind.STATUS, job, before=before, after=after, message=_write_message(job))
     return job
+
+
+def _write_message(job: ImportJob) -> str:
+    if job.status == Status.DONE:
+        return f"导入完成：新增 {job.rows_added} 行，修改 {job.rows_changed} 行，未变 {job.rows_unchanged} 行"
+    return f"导入未写入：发现 {len(job.problems)} 处问题"
 
 
 def cancel_import(user, job: ImportJob) -> ImportJob:
     if not can_import(user):
         raise ImportRefused("只有省医保局可以导入数据")
-    updated = ImportJob.objects.filter(pk=job.pk, status__in=[Status.PREVIEW, Status.REFUSED]).update(
-        status=Status.CANCELLED, finished_at=timezone.now()
-    )
-    if not updated:
-        raise ImportRefused("此导入已在写入或已完成，不能取消")
-    job.refresh_from_db()
+    with transaction.atomic():
+        before = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", flat=True).first()
+        if before not in (Status.PREVIEW, Status.REFUSED):
+            raise ImportRefused("此导入已在写入或已完成，不能取消")
+        ImportJob.objects.filter(pk=job.pk).update(status=Status.CANCELLED, finished_at=timezone.now())
+        job.refresh_from_db()
+        record_change(
+            user, Kind.STATUS, job, before={"status": before}, after={"status": job.status}, message="取消导入"
+        )
     return job
 
 

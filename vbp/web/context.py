@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from vbp.accounts.models import Role
 from vbp.accounts.scope import sees_business_data
+from vbp.audit.services import can_read_audit_log
 from vbp.platformdata.services import can_import
 
 
@@ -16,6 +17,8 @@ def navigation(request) -> dict:
         menu += [("医疗机构", reverse("catalog:hospitals")), ("平台数据", reverse("platformdata:records"))]
     if can_import(user):
         menu.append(("数据导入", reverse("platformdata:imports")))
+    if can_read_audit_log(user):
+        menu += [("操作日志", reverse("audit:operations")), ("登录日志", reverse("audit:logins"))]
     if user.role == Role.SYSTEM_ADMIN:
         menu.append(("系统管理", reverse("admin:index")))
     if user.role == Role.SECURITY_ADMIN:
