@@ -57,3 +57,19 @@ def make_user(django_user_model):
         return django_user_model.objects.create_user(username, password=password, **fields)
 
     return create
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo province, loaded once per test module inside a transaction that is rolled back afterwards.
+
+    Each test runs in a savepoint inside that transaction (pytest-django's usual test case), so tests may add
+    rows without affecting the next one, and nothing is left in the database after the module.
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)

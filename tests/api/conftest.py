@@ -1,24 +1,10 @@
-"""The demo province, loaded once per test module inside a transaction that is rolled back afterwards.
-
-Each test runs in a savepoint inside that transaction (pytest-django's usual test case), so tests may add
-tokens or users without affecting the next one, and nothing is left in the database after the module.
-"""
+"""Requests to the API as a demo user; the demo province itself is the ``demo`` fixture of tests/conftest.py."""
 
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from vbp.accounts.models import User
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

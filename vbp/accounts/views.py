@@ -74,7 +74,8 @@ def security_unlock(request):
     _security_admin(request)
     field, value = request.POST.get("field"), request.POST.get("value", "")
     if field not in ("username", "ip_address") or not value:
-        raise Http404
-    services.unlock(request.user, **{field: value})
-    messages.success(request, f"已解锁：{value}")
+        messages.error(request, "请指定要解锁的账号或地址")
+    else:
+        services.unlock(request.user, **{field: value})
+        messages.success(request, f"已解锁：{value}")
     return redirect("accounts:security")

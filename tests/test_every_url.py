@@ -1,0 +1,186 @@
+"""Every URL pattern, walked as every role: who reaches it, who gets 404, and lists that hold only in-scope rows.
+
+A URL pattern that is neither in PAGES nor covered elsewhere (COVERED_ELSEWHERE) fails the first test: a new
+page cannot be added without saying who may reach it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+import openpyxl
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from vbp.accounts.models import User
+from vbp.catalog.models import Hospital
+from vbp.platformdata import services
+from vbp.platformdata.models import PlatformRecord
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+
+BUSINESS = ["demo_province", "demo_city", "demo_city2", "demo_district", "demo_platform", "demo_hospital",
+            "demo_hospital2"]  # fmt: skip
+ADMINS = ["demo_sysadmin", "demo_secadmin", "demo_auditor"]
+EVERYONE = [*BUSINESS, *ADMINS]
+COVERED_ELSEWHERE = {
+    "admin": "the Django admin: tests/accounts/test_admin_accounts.py and the admin check below",
+    "api": "every endpoint as every role: tests/api/test_scope.py and test_lists.py",
+    "captcha": "the captcha's picture and refresh, public by design (the login page needs them)",
+}
+
+
+@dataclass
+class Page:
+    """Who may reach a URL; everyone else signed in gets 404, and an anonymous visitor the login page."""
+
+    allowed: list[str]
+    method: str = "get"
+    kwargs: dict = field(default_factory=dict)
+    ok: int = 200  # what an allowed user gets
+    public: bool = False
+
+
+def job_kwargs() -> dict:
+    return {"pk": services.ImportJob.objects.order_by("pk").first().pk}
+
+
+PAGES = {
+    "home": Page(EVERYONE),
+    "login": Page([], public=True),
+    "logout": Page(EVERYONE, method="post", ok=302, public=True),
+    "accounts:profile": Page(EVERYONE),
+    "accounts:password": Page(EVERYONE),
+    "accounts:security": Page(["demo_secadmin"]),
+    "accounts:unlock": Page(["demo_secadmin"], method="post", ok=302),
+    "catalog:hospitals": Page(BUSINESS),
+    "platformdata:records": Page(BUSINESS),
+    "platformdata:imports": Page(["demo_province"]),
+    "platformdata:import_template": Page(["demo_province"], kwargs={"kind": "platform"}),
+    "platformdata:import_upload": Page(["demo_province"], method="post", ok=302),
+    "platformdata:import": Page(["demo_province"], kwargs=job_kwargs),
+    "platformdata:import_confirm": Page(["demo_province"], method="post", ok=302, kwargs=job_kwargs),
+    "platformdata:import_cancel": Page(["demo_province"], method="post", ok=302, kwargs=job_kwargs),
+    "audit:operations": Page(["demo_auditor"]),
+    "audit:logins": Page(["demo_auditor"]),
+}
+
+
+def url_names(patterns=None, namespace: str = "", prefix: str = "") -> list[tuple[str, str]]:
+    """(name, route) of every URL pattern of the project."""
+    found = []
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace
+            found += url_names(pattern.url_patterns, inner or namespace, route)
+        elif isinstance(pattern, URLPattern):
+            found.append((f"{namespace}:{pattern.name}" if namespace else str(pattern.name), route))
+    return found
+
+
+def covered_elsewhere(name: str, route: str) -> bool:
+    return route.split("/")[0] in COVERED_ELSEWHERE or name.startswith("captcha")
+
+
+@pytest.fixture
+def an_import_job(db):
+    province = User.objects.get(username="demo_province")
+    return services.start_import(province, "platform", "p.csv", "考核年度\n".encode(), background=False)
+
+
+def test_every_url_pattern_says_who_may_reach_it():
+    unknown = [
+        f"{name} ({route})" for name, route in url_names() if name not in PAGES and not covered_elsewhere(name, route)
+    ]
+    assert not unknown, f"URL patterns no role walk covers: {unknown}"
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("username", [*EVERYONE, None])
+def test_each_role_reaches_exactly_its_pages(client, an_import_job, name, username):
+    page = PAGES[name]
+    kwargs = page.kwargs() if callable(page.kwargs) else page.kwargs
+    url = reverse(name, kwargs=kwargs)
+    if username:
+        client.force_login(User.objects.get(username=username))
+
+    response = getattr(client, page.method)(url)
+
+    if username is None:
+        if page.public:
+            assert response.status_code in (200, 302), (name, response.status_code)
+        else:
+            assert response.status_code == 302 and response["Location"].startswith("/login/"), name
+    elif username in page.allowed:
+        assert response.status_code == page.ok, (name, username, response.status_code)
+    elif name == "login":
+        assert response.status_code == 302  # signed in already: on to the home page
+    else:
+        assert response.status_code == 404, (name, username, response.status_code)
+
+
+def in_scope(username: str) -> set[str]:
+    """The hospital codes each demo role should see, from the demo's own facts rather than the scope code."""
+    user = User.objects.get(username=username)
+    hospitals = Hospital.objects.all()
+    match username:
+        case "demo_province":
+            chosen = hospitals
+        case "demo_city" | "demo_city2":
+            chosen = hospitals.filter(city__code=user.region.code)
+        case "demo_district":
+            chosen = hospitals.filter(district__code=user.region.code)
+        case "demo_platform":
+            chosen = hospitals.filter(province_direct=True)
+        case _:
+            chosen = hospitals.filter(code=user.hospital.code)
+    return set(chosen.values_list("code", flat=True))
+
+
+def listed_count(html: str) -> int:
+    return int(re.search(r"共 (\d+) 条", html).group(1))
+
+
+def exported_column(response, column: int) -> list:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+@pytest.mark.parametrize("username", BUSINESS)
+def test_the_hospital_list_and_its_export_hold_only_hospitals_in_scope(client, username):
+    client.force_login(User.objects.get(username=username))
+    expected = in_scope(username)
+    assert expected
+
+    assert listed_count(client.get("/hospitals/").content.decode()) == len(expected)
+    assert set(exported_column(client.get("/hospitals/", {"export": "1"}), 0)) == expected
+    outside = Hospital.objects.exclude(code__in=expected).order_by("code").first()
+    if outside is not None:  # searching for a hospital out of scope by its exact name finds nothing
+        assert "没有符合条件的医疗机构" in client.get("/hospitals/", {"name": outside.name}).content.decode()
+        assert exported_column(client.get("/hospitals/", {"name": outside.name, "export": "1"}), 0) == []
+
+
+@pytest.mark.parametrize("username", BUSINESS)
+def test_platform_data_and_its_export_hold_only_records_of_hospitals_in_scope(client, username):
+    client.force_login(User.objects.get(username=username))
+    expected = in_scope(username)
+    records = PlatformRecord.objects.filter(hospital__code__in=expected)
+
+    assert listed_count(client.get("/platform/").content.decode()) == records.count()
+    assert set(exported_column(client.get("/platform/", {"export": "1"}), 1)) == set(
+        records.values_list("hospital__code", flat=True)
+    )
+    outside = Hospital.objects.exclude(code__in=expected).order_by("code").first()
+    if outside is not None:
+        assert "没有符合条件的数据" in client.get("/platform/", {"name": outside.name}).content.decode()
+
+
+@pytest.mark.parametrize("username", [*EVERYONE])
+def test_only_the_system_administrator_reaches_the_django_admin(client, username):
+    client.force_login(User.objects.get(username=username))
+    expected = 200 if username == "demo_sysadmin" else 302  # 302: to the admin's own login, which refuses them
+    assert client.get("/admin/").status_code == expected
+    assert client.get("/admin/catalog/hospital/").status_code == expected
