@@ -64,3 +64,17 @@ def test_no_other_role_reaches_the_django_admin(client, make_user, role):
     client.force_login(make_user("u", role=role, is_staff=True))
     assert client.get("/admin/").status_code == 302
     assert client.get("/admin/accounts/user/").status_code == 302
+
+
+def test_admin_changes_and_resets_are_in_the_audit_log(client, sysadmin, make_user):
+    from vbp.audit.models import AuditEvent
+
+    clerk = make_user("clerk", "Old-Pass-2024", role=Role.PROVINCE)
+    client.force_login(sysadmin)
+    client.post(
+        f"/admin/accounts/user/{clerk.pk}/password/",
+        {"password1": "Reset-Pass-01", "password2": "Reset-Pass-01", "usable_password": "true"},
+    )
+    event = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(clerk.pk)).latest("at")
+    assert (event.username, event.kind) == ("sys", AuditEvent.Kind.UPDATE)
+    assert "Reset-Pass-01" not in str(event.before) + str(event.after) + event.message

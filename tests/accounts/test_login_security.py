@@ -162,3 +162,29 @@ def test_passwords_are_hashed_with_argon2_in_the_real_settings():
     from config import settings
 
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_refusals_before_the_password_is_tried_are_in_the_login_log(client, clerk, sign_in):
+    from vbp.audit.models import AuditEvent
+
+    sign_in(client, "clerk", GOOD, captcha_1="WRONG")
+    for _ in range(5):
+        sign_in(client, "clerk", "wrong")
+    sign_in(client, "clerk", GOOD)
+    messages = list(
+        AuditEvent.objects.filter(kind=AuditEvent.Kind.LOGIN_FAILED, username="clerk").values_list("message", flat=True)
+    )
+    assert "验证码不正确" in messages and "账号已锁定" in messages
+    assert len(messages) == 7
+
+
+def test_unlocks_and_settings_changes_are_audited(make_user):
+    from vbp.accounts import services
+    from vbp.audit.models import AuditEvent
+
+    admin = make_user("sec", role=Role.SECURITY_ADMIN)
+    services.unlock(admin, username="clerk")
+    services.update_security_policy(admin, lockout_failures=4)
+    change = AuditEvent.objects.get(object_type="accounts.securitypolicy")
+    assert (change.before["lockout_failures"], change.after["lockout_failures"]) == (5, 4)
+    assert AuditEvent.objects.filter(object_type="accounts.unlock", username="sec").exists()

@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreation
 
 from vbp.accounts import services
 from vbp.accounts.models import Role, User
+from vbp.audit.admin import AuditedAdmin
 
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 
@@ -45,7 +46,7 @@ class NewAccountForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     form = type("UserChangeForm", (AccountForm, BaseUserAdmin.form), {})
     add_form = NewAccountForm
     change_password_form = ResetPasswordForm

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from vbp.accounts import security, services
 from vbp.accounts.models import SecurityPolicy
+from vbp.audit.services import Kind, client_ip, record_login
 
 
 class LoginForm(forms.Form):
@@ -26,14 +27,17 @@ class LoginForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         username, password = cleaned.get("username"), cleaned.get("password")
+        if "captcha" in self.errors and username:
+            record_login(Kind.LOGIN_FAILED, username=username, request=self.request, message="验证码不正确")
         if self.errors or not username or not password:
             return cleaned  # a wrong captcha tries no password and counts no failure
-        ip = security.client_ip(self.request)
+        ip = client_ip(self.request)
         lock = security.lock_for(username, ip)
         if lock is None:
             self.user = authenticate(self.request, username=username, password=password)
         services.record_attempt(username, ip, success=self.user is not None)
-        if lock is not None:
+        if lock is not None:  # refused before the password is tried, so no login signal: record it here
+            record_login(Kind.LOGIN_FAILED, username=username, request=self.request, message=f"{lock.label}已锁定")
             minutes = max(1, int((lock.until - timezone.now()).total_seconds() // 60) + 1)
             raise forms.ValidationError(
                 f"该{lock.label}连续登录失败次数过多，已被锁定，请 {minutes} 分钟后再试，或联系安全管理员解锁。",

@@ -28,10 +28,6 @@ class Lock:
         return "账号" if self.field == "username" else "地址"
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def lock_on(field: str, value: str | None, policy: SecurityPolicy | None = None) -> Lock | None:
     """The lock on this account or address now, if there is one."""
     if not value:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vbp.accounts.models import LoginAttempt, PasswordHistory, Role, SecurityPolicy, Unlock, User
+from vbp.audit.services import Kind, record_change, snapshot
 
 
 class AccountRefused(Exception):
@@ -23,6 +24,7 @@ def record_attempt(username: str, ip: str | None, *, success: bool) -> None:
 def change_password(user: User, new_password: str) -> User:
     """The user's own change (validated by the form): the old hash joins the history, the clock restarts."""
     _set_password(user, new_password, must_change=False)
+    record_change(user, Kind.UPDATE, user, message="修改本人密码")
     return user
 
 
@@ -32,6 +34,7 @@ def reset_password(actor: User, user: User, new_password: str) -> User:
     if actor.role != Role.SYSTEM_ADMIN:
         raise AccountRefused("只有系统管理员可以重置密码")
     _set_password(user, new_password, must_change=True)
+    record_change(actor, Kind.UPDATE, user, message="重置密码（下次登录须修改）")
     return user
 
 
@@ -58,7 +61,9 @@ def unlock(actor: User, *, username: str = "", ip_address: str | None = None) ->
         raise AccountRefused("只有安全管理员可以解锁")
     if not username and not ip_address:
         raise AccountRefused("请指定要解锁的账号或地址")
-    return Unlock.objects.create(username=username, ip_address=ip_address or None, by=actor)
+    unlocked = Unlock.objects.create(username=username, ip_address=ip_address or None, by=actor)
+    record_change(actor, Kind.STATUS, unlocked, after=snapshot(unlocked), message=f"解锁 {username or ip_address}")
+    return unlocked
 
 
 @transaction.atomic
@@ -66,7 +71,9 @@ def update_security_policy(actor: User, **values) -> SecurityPolicy:
     if actor.role != Role.SECURITY_ADMIN:
         raise AccountRefused("只有安全管理员可以修改安全设置")
     policy = SecurityPolicy.objects.select_for_update().get(pk=SecurityPolicy.current().pk)
+    before = snapshot(policy)
     for name, value in values.items():
         setattr(policy, name, value)
     policy.save()
+    record_change(actor, Kind.UPDATE, policy, before=before, after=snapshot(policy), message="修改安全设置")
     return policy
