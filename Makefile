@@ -26,6 +26,7 @@ run: setup
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)'
 
 lint: setup
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

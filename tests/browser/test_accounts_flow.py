@@ -1,0 +1,44 @@
+"""In the browser: sign in with the captcha, change the forced password, and see only the role's menus."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from vbp.accounts.models import Role, User
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MENUS = {
+    "demo_province": ["首页", "医疗机构", "平台数据", "数据导入"],
+    "demo_city": ["首页", "医疗机构", "平台数据"],
+    "demo_hospital": ["首页", "医疗机构", "平台数据"],
+    "demo_sysadmin": ["首页", "系统管理"],
+    "demo_secadmin": ["首页", "安全设置"],
+    "demo_auditor": ["首页", "操作日志", "登录日志"],
+}
+
+
+def test_a_new_account_signs_in_with_the_captcha_and_must_change_its_password_first(page: Page, login):
+    User.objects.create_user("newclerk", password="First-Pass-01", role=Role.PROVINCE)  # must change: a new account
+
+    assert login(page, "newclerk", "First-Pass-01")
+    expect(page.get_by_text("请先修改密码")).to_be_visible()
+    page.goto("/platform/")  # anything else leads back to the password page
+    expect(page).to_have_url(re.compile(r"/account/password/\?due=1$"))
+
+    page.get_by_label("原密码").fill("First-Pass-01")
+    page.get_by_label("新密码", exact=True).fill("Second-Pass-02")
+    page.get_by_label("确认新密码").fill("Second-Pass-02")
+    page.get_by_role("button", name="确定").click()
+    expect(page.get_by_text("密码已修改。")).to_be_visible()
+    page.goto("/platform/")
+    expect(page.get_by_role("heading", name="平台数据")).to_be_visible()
+
+
+@pytest.mark.parametrize("username", list(MENUS))
+def test_each_role_sees_only_its_menus(page: Page, login, username):
+    call_command("load_demo", verbosity=0)
+    assert login(page, username, "demo2024!")
+    expect(page.locator("header.top nav a")).to_have_text(MENUS[username])
