@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "vbp.catalog",
     "vbp.rulesets",
     "vbp.platformdata",
+    "vbp.assessment",
     "vbp.web",
     "vbp.api",
 ]
@@ -116,6 +117,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Imports of larger files than this are checked and written by the background worker, with a progress bar.
 VBP_IMPORT_BACKGROUND_BYTES = int(os.environ.get("VBP_IMPORT_BACKGROUND_BYTES", 512 * 1024))
+
+# Attachments (PDF or image) are stored here, outside the web root, and served only through scoped views.
+VBP_ATTACHMENT_ROOT = Path(os.environ.get("VBP_ATTACHMENT_ROOT", str(BASE_DIR / "var" / "attachments")))
+VBP_ATTACHMENT_MAX_BYTES = int(os.environ.get("VBP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 
 # Uploads: large workbooks are read from memory or a temporary file, never from the internet.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

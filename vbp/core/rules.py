@@ -120,6 +120,7 @@ class Item:
     points: Decimal
     source: str
     rule: Rule
+    attachment: str = ""  # the proof a self-report needs (卫生健康财务报表), if any
 
 
 @dataclass(frozen=True)
@@ -308,9 +309,10 @@ def _item(reader: _Reader, raw: Mapping, path: str, seen: set[str]) -> Item | No
     if rule is not None and points is not None and _max_points(rule, points) > points:
         reader.problem(f"{path}.rule", f"规则最高可得 {_max_points(rule, points)} 分，超过此项分值 {points}")
     name = reader.get(raw, "name", path, str)
+    attachment = reader.get(raw, "attachment", path, str, default="")
     if None in (code, name, part, points, source, rule):
         return None
-    return Item(code=code, name=name, part=part, points=points, source=source, rule=rule)
+    return Item(code=code, name=name, part=part, points=points, source=source, rule=rule, attachment=attachment)
 
 
 def _veto(reader: _Reader, raw: Mapping, path: str) -> Veto | None:

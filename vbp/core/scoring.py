@@ -167,6 +167,11 @@ def retention_ratio(rule_set: RuleSet, score: Decimal) -> Decimal:
     return min(ratio, rule_set.ratio_cap)
 
 
+def ratio_for(rule_set: RuleSet, score: Decimal, *, vetoed: bool) -> Decimal:
+    """The retention ratio of a final score, none when vetoed (a bureau's imported 医保考核评分 goes here)."""
+    return ZERO if vetoed else retention_ratio(rule_set, score)
+
+
 def assess(
     rule_set: RuleSet,
     hospital_inputs: Mapping,
@@ -190,5 +195,5 @@ def assess(
     part1 = sum((score.points for score in scores if score.part == 1), ZERO)
     part2 = sum((score.points for score in scores if score.part == 2), ZERO)
     vetoes = tuple(evaluate_veto(veto, product_inputs) for veto in rule_set.vetoes)
-    ratio = ZERO if any(veto.vetoed for veto in vetoes) else retention_ratio(rule_set, part1 + part2)
+    ratio = ratio_for(rule_set, part1 + part2, vetoed=any(veto.vetoed for veto in vetoes))
     return Assessment(tuple(scores), part1, part2, vetoes, ratio)

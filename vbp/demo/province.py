@@ -339,7 +339,7 @@ BATCHES: tuple[BatchSeed, ...] = (
         date(2019, 12, 1),
         date(2024, 5, 31),
         Decimal("70.00"),
-        _deadline(2025, 3, 31),
+        _deadline(2027, 3, 31),
         _products(
             "GC1",
             (
@@ -367,7 +367,7 @@ BATCHES: tuple[BatchSeed, ...] = (
         date(2020, 11, 1),
         date(2024, 10, 31),
         Decimal("60.00"),
-        _deadline(2025, 3, 31),
+        _deadline(2027, 3, 31),
         _products(
             "GC3",
             (
@@ -401,7 +401,7 @@ BATCHES: tuple[BatchSeed, ...] = (
         date(2021, 7, 1),
         date(2024, 6, 30),
         Decimal("50.00"),
-        _deadline(2025, 3, 31),
+        _deadline(2027, 3, 31),
         _products(
             "SX1",
             (
@@ -427,7 +427,7 @@ BATCHES: tuple[BatchSeed, ...] = (
         date(2021, 1, 1),
         date(2024, 12, 31),
         Decimal("80.00"),
-        _deadline(2025, 3, 31),
+        _deadline(2027, 3, 31),
         _products(
             "HC1",
             (
