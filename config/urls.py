@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("vbp.web.urls")),
     path("hospitals/", include("vbp.catalog.urls")),
     path("platform/", include("vbp.platformdata.urls")),
+    path("assessment/", include("vbp.assessment.urls")),
     path("audit/", include("vbp.audit.urls")),
     path("api/", include("vbp.api.urls")),
 ]

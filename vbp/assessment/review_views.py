@@ -1,0 +1,3 @@
+"""Pages: see urls.py."""
+
+urlpatterns = []
