@@ -73,3 +73,10 @@ def demo(django_db_setup, django_db_blocker):
         call_command("load_demo", verbosity=0)
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def attachment_root(settings, tmp_path_factory) -> Path:
+    """Uploaded attachments go to a fresh temporary directory, never into the project's var/attachments."""
+    settings.VBP_ATTACHMENT_ROOT = tmp_path_factory.mktemp("attachments")
+    return settings.VBP_ATTACHMENT_ROOT

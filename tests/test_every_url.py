@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from vbp.accounts.models import User
-from vbp.catalog.models import Hospital
+from vbp.assessment import services as assessment_services
+from vbp.assessment.attachments import store_attachment
+from vbp.catalog.models import Batch, Hospital
 from vbp.platformdata import services
 from vbp.platformdata.models import PlatformRecord
 
@@ -47,6 +50,23 @@ def job_kwargs() -> dict:
     return {"pk": services.ImportJob.objects.order_by("pk").first().pk}
 
 
+def self_assessment_kwargs() -> dict:
+    return {"batch_id": Batch.objects.get(name="国家第一批集中带量采购").pk, "year": 2024}
+
+
+def attachment_kwargs() -> dict:
+    """A real PDF demo_hospital attached to its draft of another batch, so a file is there to serve."""
+    hospital = User.objects.get(username="demo_hospital")
+    batch = Batch.objects.get(name="国家第三批集中带量采购")
+    assessment = assessment_services.open_assessment(hospital, hospital.hospital, batch, 2024)
+    upload = SimpleUploadedFile("报表.pdf", b"%PDF-1.4\n%%EOF\n")
+    return {"pk": store_attachment(hospital, assessment, "drug_cost_growth", upload).pk}
+
+
+HOSPITALS = ["demo_hospital", "demo_hospital2"]
+ATTACHMENT_READERS = ["demo_province", "demo_city", "demo_district", "demo_hospital"]  # itself, its reviewers, province
+
+
 PAGES = {
     "home": Page(EVERYONE),
     "login": Page([], public=True),
@@ -65,6 +85,12 @@ PAGES = {
     "platformdata:import_cancel": Page(["demo_province"], method="post", ok=302, kwargs=job_kwargs),
     "audit:operations": Page(["demo_auditor"]),
     "audit:logins": Page(["demo_auditor"]),
+    "assessment:self_batches": Page(HOSPITALS),
+    "assessment:self_assessment": Page(HOSPITALS, kwargs=self_assessment_kwargs),
+    "assessment:self_submit": Page(HOSPITALS, method="post", ok=302, kwargs=self_assessment_kwargs),
+    "assessment:self_attachment_upload": Page(HOSPITALS, method="post", ok=302, kwargs=self_assessment_kwargs),
+    "assessment:self_attachment": Page(ATTACHMENT_READERS, kwargs=attachment_kwargs),
+    "assessment:self_attachment_delete": Page(["demo_hospital"], method="post", ok=302, kwargs=attachment_kwargs),
 }
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MENUS = {
     "demo_province": ["首页", "医疗机构", "平台数据", "数据导入"],
     "demo_city": ["首页", "医疗机构", "平台数据"],
-    "demo_hospital": ["首页", "医疗机构", "平台数据"],
+    "demo_hospital": ["首页", "医疗机构", "平台数据", "自评填报"],
     "demo_sysadmin": ["首页", "系统管理"],
     "demo_secadmin": ["首页", "安全设置"],
     "demo_auditor": ["首页", "操作日志", "登录日志"],

@@ -15,6 +15,8 @@ def navigation(request) -> dict:
     menu = [("首页", reverse("home"))]
     if sees_business_data(user):
         menu += [("医疗机构", reverse("catalog:hospitals")), ("平台数据", reverse("platformdata:records"))]
+    if user.role == Role.HOSPITAL:
+        menu.append(("自评填报", reverse("assessment:self_batches")))
     if can_import(user):
         menu.append(("数据导入", reverse("platformdata:imports")))
     if can_read_audit_log(user):
