@@ -50,6 +50,50 @@ def job_kwargs() -> dict:
     return {"pk": services.ImportJob.objects.order_by("pk").first().pk}
 
 
+def reviewed_assessment():
+    """demo_hospital's self-assessment, submitted, its Part 1 reviewed by demo_city: every review page has content."""
+    hospital = User.objects.get(username="demo_hospital")
+    batch = Batch.objects.get(name="国家第一批集中带量采购")
+    assessment = assessment_services.open_assessment(hospital, hospital.hospital, batch, 2024)
+    if assessment.status == assessment.Status.SUBMITTED:
+        return assessment
+    answers = {("prepayment", None): {"prepayment": "完成"},
+               ("drug_cost_growth", None): {"outpatient_drug_cost": "1", "outpatient_drug_cost_last_year": "1",
+                                            "inpatient_drug_cost": "1", "inpatient_drug_cost_last_year": "1"},
+               **{(code, None): {f"{kind}_violation_count": "0"}
+                  for code, kind in (("policy_violations", "policy"), ("price_violations", "price"),
+                                     ("circulation_violations", "circulation"))}}  # fmt: skip
+    assessment_services.save_answers(hospital, assessment, answers)
+    assessment.attachments.create(item="drug_cost_growth", file_name="报表.pdf", content_type="application/pdf",
+                                  size=1, sha256="0" * 64, stored_as="every-url", uploaded_by=hospital)  # fmt: skip
+    assessment = assessment_services.submit_assessment(hospital, assessment)
+    city = User.objects.get(username="demo_city")
+    for answer in assessment.answers.all():
+        assessment_services.review_answer(city, answer, "pass")
+    return assessment_services.submit_review(city, assessment, 1)
+
+
+def assessment_kwargs(**extra) -> dict:
+    return {"pk": reviewed_assessment().pk, **extra}
+
+
+def product_kwargs() -> dict:
+    assessment = reviewed_assessment()
+    product = assessment_services.products_of(assessment.hospital, assessment.batch, assessment.year).first()
+    return {"pk": assessment.pk, "product_pk": product.pk}
+
+
+def answer_kwargs() -> dict:
+    assessment = reviewed_assessment()
+    return {"pk": assessment.pk, "answer_pk": assessment.answers.first().pk}
+
+
+REVIEWERS = ["demo_province", "demo_city", "demo_city2", "demo_district"]
+THE_HOSPITALS_REVIEWERS = ["demo_city", "demo_district"]  # demo_hospital is in 太原市小店区, not province-direct
+VIEWERS = [*REVIEWERS, "demo_hospital", "demo_hospital2"]
+THE_HOSPITALS_VIEWERS = ["demo_province", "demo_city", "demo_district", "demo_hospital"]
+
+
 def self_assessment_kwargs() -> dict:
     return {"batch_id": Batch.objects.get(name="国家第一批集中带量采购").pk, "year": 2024}
 
@@ -85,6 +129,23 @@ PAGES = {
     "platformdata:import_cancel": Page(["demo_province"], method="post", ok=302, kwargs=job_kwargs),
     "audit:operations": Page(["demo_auditor"]),
     "audit:logins": Page(["demo_auditor"]),
+    "assessment:review_policy": Page(REVIEWERS),
+    "assessment:review_policy_detail": Page(THE_HOSPITALS_REVIEWERS, kwargs=assessment_kwargs),
+    "assessment:review_tasks": Page(REVIEWERS),
+    "assessment:review_task_products": Page(THE_HOSPITALS_REVIEWERS, kwargs=assessment_kwargs),
+    "assessment:review_task_product": Page(THE_HOSPITALS_REVIEWERS, kwargs=product_kwargs),
+    "assessment:review_answer": Page(THE_HOSPITALS_REVIEWERS, method="post", ok=302, kwargs=answer_kwargs),
+    "assessment:review_submit": Page(
+        THE_HOSPITALS_REVIEWERS, method="post", ok=302, kwargs=lambda: assessment_kwargs(part=2)
+    ),
+    "assessment:review_reopen": Page(
+        ["demo_province"], method="post", ok=302, kwargs=lambda: assessment_kwargs(part=1)
+    ),
+    "assessment:view_policy": Page(VIEWERS),
+    "assessment:view_policy_detail": Page(THE_HOSPITALS_VIEWERS, kwargs=assessment_kwargs),
+    "assessment:view_tasks": Page(VIEWERS),
+    "assessment:view_task_products": Page(THE_HOSPITALS_VIEWERS, kwargs=assessment_kwargs),
+    "assessment:view_task_product": Page(THE_HOSPITALS_VIEWERS, kwargs=product_kwargs),
     "assessment:self_batches": Page(HOSPITALS),
     "assessment:self_assessment": Page(HOSPITALS, kwargs=self_assessment_kwargs),
     "assessment:self_submit": Page(HOSPITALS, method="post", ok=302, kwargs=self_assessment_kwargs),

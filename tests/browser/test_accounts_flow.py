@@ -11,13 +11,14 @@ from vbp.accounts.models import Role, User
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MENUS = {
-    "demo_province": ["首页", "医疗机构", "平台数据", "数据导入"],
-    "demo_city": ["首页", "医疗机构", "平台数据"],
-    "demo_hospital": ["首页", "医疗机构", "平台数据", "自评填报"],
+    "demo_province": ["首页", "医疗机构", "平台数据", "落实集采政策评分审核", "集采任务完成情况评分审核", "评分查看",
+                      "数据导入"],
+    "demo_city": ["首页", "医疗机构", "平台数据", "落实集采政策评分审核", "集采任务完成情况评分审核", "评分查看"],
+    "demo_hospital": ["首页", "医疗机构", "平台数据", "自评填报", "评分查看"],
     "demo_sysadmin": ["首页", "系统管理"],
     "demo_secadmin": ["首页", "安全设置"],
     "demo_auditor": ["首页", "操作日志", "登录日志"],
-}
+}  # fmt: skip
 
 
 def test_a_new_account_signs_in_with_the_captcha_and_must_change_its_password_first(page: Page, login):

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from vbp.accounts.models import Role
 from vbp.accounts.scope import sees_business_data
+from vbp.assessment.selectors import reviews_assessments, views_scores
 from vbp.audit.services import can_read_audit_log
 from vbp.platformdata.services import can_import
 
@@ -17,6 +18,11 @@ def navigation(request) -> dict:
         menu += [("医疗机构", reverse("catalog:hospitals")), ("平台数据", reverse("platformdata:records"))]
     if user.role == Role.HOSPITAL:
         menu.append(("自评填报", reverse("assessment:self_batches")))
+    if reviews_assessments(user):
+        menu += [("落实集采政策评分审核", reverse("assessment:review_policy")),
+                 ("集采任务完成情况评分审核", reverse("assessment:review_tasks"))]  # fmt: skip
+    if views_scores(user):
+        menu.append(("评分查看", reverse("assessment:view_policy")))
     if can_import(user):
         menu.append(("数据导入", reverse("platformdata:imports")))
     if can_read_audit_log(user):

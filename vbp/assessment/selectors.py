@@ -1,0 +1,226 @@
+"""Reads the review (审核) and 查看 pages share: who reviews which assessments, and the items as rows.
+
+Nothing here writes; the verbs are in services.py. Scores come from services.product_results,
+which asks the core, so no page computes a score of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from vbp.accounts.models import Role
+from vbp.accounts.scope import NOTHING
+from vbp.assessment import rule_text, scoring
+from vbp.assessment.models import Answer, Assessment
+from vbp.core.rules import Item, RateBandsRule, RuleSet, Veto
+from vbp.web.templatetags.vbp_format import money, percent, volume
+
+REVIEW_ROLES = (Role.PROVINCE, Role.CITY, Role.DISTRICT)
+VIEW_ROLES = (*REVIEW_ROLES, Role.HOSPITAL)
+
+# How each platform input is shown: volumes as integers, money with separators, the agreed ratio as a percent.
+VOLUME_INPUTS = {"winning_volume", "generic_total_volume", "actual_volume", "agreed_volume", "base_volume",
+                 "nonselected_volume"}  # fmt: skip
+PERCENT_INPUTS = {"agreed_ratio"}
+
+
+# --- who sees which pages and rows ---------------------------------------------
+
+
+def reviews_assessments(user) -> bool:
+    """The bureaus have review pages; which hospitals each reviews is ``reviewer_filter``'s business."""
+    return user.is_authenticated and user.is_active and user.role in REVIEW_ROLES
+
+
+def views_scores(user) -> bool:
+    """The 查看 pages: the bureaus, and a hospital for its own assessments."""
+    return user.is_authenticated and user.is_active and user.role in VIEW_ROLES
+
+
+def reviewer_filter(user) -> Q:
+    """services.is_reviewer as a filter on assessments (tests hold the two together)."""
+    if not reviews_assessments(user):
+        return NOTHING
+    if user.role == Role.PROVINCE:
+        return Q(hospital__province_direct=True)
+    if not user.region_id:
+        return NOTHING
+    place = "hospital__city_id" if user.role == Role.CITY else "hospital__district_id"
+    return Q(hospital__province_direct=False, **{place: user.region_id})
+
+
+def assessments_to_review(user) -> QuerySet:
+    """Submitted assessments this user reviews: in scope, and theirs to review."""
+    return (
+        Assessment.objects.visible_to(user)
+        .filter(reviewer_filter(user), status=Assessment.Status.SUBMITTED)
+        .select_related("hospital__city", "hospital__district", "batch")
+    )
+
+
+def assessments_to_view(user) -> QuerySet:
+    """Submitted assessments this user may look at (查看)."""
+    if not views_scores(user):
+        return Assessment.objects.none()
+    return (
+        Assessment.objects.visible_to(user)
+        .filter(status=Assessment.Status.SUBMITTED)
+        .select_related("hospital__city", "hospital__district", "batch")
+    )
+
+
+# --- rules in words (the items' own sentences are rule_text's) -------------------------------
+
+
+def _number(value: Decimal) -> str:
+    """20.00 → 20, 0.5 → 0.5: scores as people write them."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def ratio_bands_in_words(rule_set: RuleSet) -> str:
+    """得分≥80 留用比例为50%；… as the seed prints it under 综合得分."""
+    parts, upper = [], None
+    for band in rule_set.ratio_bands:
+        low = f"得分≥{_number(band.min_score)}"
+        parts.append(
+            f"{upper + '>' if upper else ''}{low} 留用比例为{rule_text.percent(min(band.ratio, rule_set.ratio_cap))}"
+        )
+        upper = _number(band.min_score)
+    if upper is not None:
+        parts.append(f"{upper}>得分 留用比例为0%")
+    return "；".join(parts)
+
+
+# --- rows for the pages ---------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    label: str
+    value: str
+
+
+@dataclass
+class ItemRow:
+    """One item on a review or 查看 page: the rule, what was reported or measured, and its points."""
+
+    item: Item
+    rule: str
+    points: Decimal | None = None
+    answer: Answer | None = None
+    figures: list[Figure] = field(default_factory=list)
+    attachments: list[tuple[str, str | None]] = field(default_factory=list)  # (file name, link or None)
+    note: str = ""
+
+    @property
+    def reviewed(self) -> bool:
+        """Reported by the hospital, so the bureau reviews it; platform data needs no review."""
+        return self.item.source in scoring.REVIEWED_SOURCES
+
+
+@dataclass
+class VetoRow:
+    veto: Veto
+    rule: str
+    vetoed: bool
+    figures: list[Figure]
+
+
+def answer_figures(item: Item, answer: Answer | None) -> list[Figure]:
+    """The hospital's answer, each input under its label."""
+    inputs = answer.inputs if answer else {}
+    return [Figure(f.label, inputs.get(f.name, "")) for f in scoring.fields_of(item)]
+
+
+def attachment_link(attachment) -> str | None:
+    """The attachment page, once the self-assessment pages provide it; until then the name alone is shown."""
+    try:
+        return reverse("assessment:self_attachment", args=[attachment.pk])
+    except NoReverseMatch:
+        return None
+
+
+def part1_rows(assessment: Assessment) -> list[ItemRow]:
+    """Every Part 1 item the hospital reported, with its answer, attachments and points (0 when rejected)."""
+    rule_set = scoring.rule_set_for(assessment)
+    answers = {answer.item: answer for answer in assessment.answers.filter(product=None)}
+    attachments = list(assessment.attachments.all())
+    rows = []
+    for item in scoring.reviewed_items(rule_set, 1):
+        answer = answers.get(item.code)
+        row = ItemRow(item, rule_text.describe_item(item), answer.points if answer else None, answer)
+        row.figures = answer_figures(item, answer)
+        row.attachments = [(a.file_name, attachment_link(a)) for a in attachments if a.item == item.code]
+        rows.append(row)
+    return rows
+
+
+def part1_total(rows: list[ItemRow]) -> Decimal:
+    return sum((row.points for row in rows if row.points is not None), Decimal(0))
+
+
+def undecided(assessment: Assessment, part: int) -> int:
+    """How many reported items of a part still wait for 通过 or 驳回."""
+    return assessment.answers.filter(decision="", product__isnull=(part == 1)).count()
+
+
+def _platform_figure(name: str, inputs: dict) -> Figure:
+    value = inputs.get(name)
+    if value is None:
+        return Figure(rule_text.label(name), "无数据")
+    if name in PERCENT_INPUTS:
+        return Figure(rule_text.label(name), percent(value))
+    return Figure(rule_text.label(name), volume(value) if name in VOLUME_INPUTS else money(value))
+
+
+def _platform_figures(rule, inputs: dict) -> list[Figure]:
+    if isinstance(rule, RateBandsRule):
+        names = [rule.numerator, rule.denominator] + ([rule.reference] if rule.reference else [])
+        return [_platform_figure(name, inputs) for name in names]
+    return []
+
+
+def product_rows(assessment: Assessment, result: dict) -> tuple[list[ItemRow], list[VetoRow]]:
+    """A product's Part 2 items and vetoes as the core scored them (``result`` from services.product_results)."""
+    rule_set = scoring.rule_set_for(assessment)
+    inputs = scoring.platform_inputs(result.get("record"), assessment.batch)
+    core = result.get("core")
+    scored = {score.code: score for score in core.items} if core else {}
+    answers = {answer.item: answer for answer in result.get("answers", [])}
+    rows = []
+    for item in rule_set.items_of_part(2):
+        score = scored.get(item.code)
+        row = ItemRow(item, rule_text.describe_item(item), score.points if score else None)
+        if row.reviewed:
+            row.answer = answers.get(item.code)
+            row.figures = answer_figures(item, row.answer)
+        else:
+            row.figures = _platform_figures(item.rule, inputs)
+            if score is not None and score.measure is not None:
+                row.figures.append(Figure("A", percent(score.measure)))
+            row.note = score.note if score else ""
+        rows.append(row)
+    vetoes = {veto.code: veto for veto in core.vetoes} if core else {}
+    veto_rows = []
+    for veto in rule_set.vetoes:
+        figures = [_platform_figure(veto.numerator, inputs), _platform_figure(veto.denominator, inputs)]
+        outcome = vetoes.get(veto.code)
+        if outcome is not None and outcome.measure is not None:
+            figures.append(Figure("A", percent(outcome.measure)))
+        veto_rows.append(VetoRow(veto, rule_text.describe_veto(veto), bool(outcome and outcome.vetoed), figures))
+    return rows, veto_rows
+
+
+def filter_results(results: list[dict], batch, company: str, generic: str, kind: str) -> list[dict]:
+    """The product list's query form: company and generic name contain the text; the batch kind matches."""
+    if kind and batch.kind != kind:
+        return []
+    return [
+        result
+        for result in results
+        if company in result["product"].company and generic in result["product"].generic_name
+    ]
