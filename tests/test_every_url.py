@@ -21,6 +21,7 @@ from vbp.assessment.attachments import store_attachment
 from vbp.catalog.models import Batch, Hospital
 from vbp.platformdata import services
 from vbp.platformdata.models import PlatformRecord
+from vbp.rulesets.models import RuleSetVersion
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
@@ -111,6 +112,12 @@ HOSPITALS = ["demo_hospital", "demo_hospital2"]
 ATTACHMENT_READERS = ["demo_province", "demo_city", "demo_district", "demo_hospital"]  # itself, its reviewers, province
 
 
+def offline_kwargs(**extra) -> dict:
+    """A demo batch scored the Wuhan way (the demo has none), and its year: every reviewing bureau has such pages."""
+    Batch.objects.filter(code="SX-2021-01").update(rule_set=RuleSetVersion.objects.get(code="wuhan"))
+    return {"batch_id": Batch.objects.get(code="SX-2021-01").pk, **extra}
+
+
 PAGES = {
     "home": Page(EVERYONE),
     "login": Page([], public=True),
@@ -152,6 +159,13 @@ PAGES = {
     "assessment:self_attachment_upload": Page(HOSPITALS, method="post", ok=302, kwargs=self_assessment_kwargs),
     "assessment:self_attachment": Page(ATTACHMENT_READERS, kwargs=attachment_kwargs),
     "assessment:self_attachment_delete": Page(["demo_hospital"], method="post", ok=302, kwargs=attachment_kwargs),
+    "assessment:offline_batches": Page(REVIEWERS),
+    "assessment:offline_batch": Page(REVIEWERS, kwargs=offline_kwargs),
+    "assessment:offline_template": Page(REVIEWERS, kwargs=lambda: offline_kwargs(year=2024)),
+    "assessment:offline_upload": Page(REVIEWERS, method="post", ok=302, kwargs=lambda: offline_kwargs(year=2024)),
+    "assessment:offline_preview": Page(REVIEWERS, ok=302, kwargs=lambda: offline_kwargs(year=2024)),  # none pending
+    "assessment:offline_confirm": Page(REVIEWERS, method="post", ok=302, kwargs=lambda: offline_kwargs(year=2024)),
+    "assessment:offline_cancel": Page(REVIEWERS, method="post", ok=302, kwargs=lambda: offline_kwargs(year=2024)),
 }
 
 

@@ -1,4 +1,5 @@
-"""Reads the review (审核) and 查看 pages share: who reviews which assessments, and the items as rows.
+"""Reads the review (审核) and 查看 pages share: who reviews which assessments, and the items as rows;
+and what waits for each user (待办, on the home page).
 
 Nothing here writes; the verbs are in services.py. Scores come from services.product_results,
 which asks the core, so no page computes a score of its own.
@@ -6,17 +7,22 @@ which asks the core, so no page computes a score of its own.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from vbp.accounts.models import Role
 from vbp.accounts.scope import NOTHING
 from vbp.assessment import rule_text, scoring
-from vbp.assessment.models import Answer, Assessment
+from vbp.assessment.models import Answer, Assessment, Reopen
+from vbp.assessment.services import deadline_passed
+from vbp.catalog.models import Batch
 from vbp.core.rules import Item, RateBandsRule, RuleSet, Veto
+from vbp.platformdata.models import PlatformRecord
 from vbp.web.templatetags.vbp_format import money, percent, volume
 
 REVIEW_ROLES = (Role.PROVINCE, Role.CITY, Role.DISTRICT)
@@ -224,3 +230,92 @@ def filter_results(results: list[dict], batch, company: str, generic: str, kind:
         for result in results
         if company in result["product"].company and generic in result["product"].generic_name
     ]
+
+
+# --- 待办: what waits for this user, on the home page -------------------------------------------------
+
+DEADLINE_NEAR = datetime.timedelta(days=14)
+
+
+@dataclass
+class Todo:
+    """One thing waiting for the user: what, where to do it, and by when."""
+
+    text: str
+    url: str
+    count: int | None = None
+    deadline: datetime.datetime | None = None
+    near: bool = False  # the deadline is within DEADLINE_NEAR
+    note: str = ""
+
+
+def todos(user) -> list[Todo]:
+    """A hospital's self-assessments to fill and reviews reopened; a reviewing bureau's reviews waiting."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.role == Role.HOSPITAL and user.hospital_id:
+        return _hospital_todos(user)
+    if reviews_assessments(user):
+        return _reviewer_todos(user)
+    return []
+
+
+def _near(deadline: datetime.datetime | None, now: datetime.datetime) -> bool:
+    return deadline is not None and deadline - now <= DEADLINE_NEAR
+
+
+def _hospital_todos(user) -> list[Todo]:
+    pairs = PlatformRecord.objects.visible_to(user).values_list("product__batch", "year").distinct()
+    submitted = set(
+        Assessment.objects.visible_to(user).filter(status=Assessment.Status.SUBMITTED).values_list("batch_id", "year")
+    )
+    batches = Batch.objects.in_bulk({batch_id for batch_id, _ in pairs})
+    now = timezone.now()
+    waiting = []
+    for batch_id, year in sorted(set(pairs)):
+        batch = batches[batch_id]
+        if (batch_id, year) in submitted or batch.rule_set_id is None or deadline_passed(batch):
+            continue
+        url = reverse("assessment:self_assessment", args=[batch_id, year])
+        waiting.append(Todo(f"{batch.name}（{year}年度）自评{Assessment.Status.DRAFT.label}", url,
+                            deadline=batch.fill_deadline, near=_near(batch.fill_deadline, now)))  # fmt: skip
+    waiting.sort(key=lambda todo: (todo.deadline is None, todo.deadline or now, todo.text))
+    return waiting + _reopened(user)
+
+
+def _reopened(user) -> list[Todo]:
+    """Reviews of the hospital's assessments the province reopened (退回重审) and that are not yet reviewed again."""
+    reopened = []
+    seen = set()
+    for reopen in Reopen.objects.filter(assessment__in=Assessment.objects.visible_to(user)).select_related(
+        "assessment__batch"
+    ):
+        assessment = reopen.assessment
+        state = assessment.part1_review if reopen.part == 1 else assessment.part2_review
+        if state != Assessment.Review.PENDING or (assessment.pk, reopen.part) in seen:
+            continue
+        seen.add((assessment.pk, reopen.part))  # the latest reopen of a part comes first
+        part = "落实集采政策评分" if reopen.part == 1 else "集采任务完成情况评分"
+        view = "assessment:view_policy_detail" if reopen.part == 1 else "assessment:view_task_products"
+        reopened.append(Todo(f"{assessment.batch.name}（{assessment.year}年度）{part}已退回重审，待医保部门重新审核",
+                             reverse(view, args=[assessment.pk]), note=f"退回原因：{reopen.reason}"))  # fmt: skip
+    return reopened
+
+
+def _reviewer_todos(user) -> list[Todo]:
+    from vbp.assessment import offline  # offline builds on this module's reads, so it is imported late
+
+    waiting = assessments_to_review(user)
+    pending = Assessment.Review.PENDING
+    found = [
+        Todo("落实集采政策评分待审核", f"{reverse('assessment:review_policy')}?status={pending}",
+             count=waiting.filter(part1_review=pending).count()),
+        Todo("集采任务完成情况评分待审核", f"{reverse('assessment:review_tasks')}?status={pending}",
+             count=waiting.filter(part2_review=pending).count()),
+    ]  # fmt: skip
+    now = timezone.now()
+    for batch, count in offline.awaiting_scores(user):
+        found.append(Todo(f"{batch.name} 医保考核评分待上传（结余测算数据上报）",
+                          reverse("assessment:offline_batch", args=[batch.pk]), count=count,
+                          deadline=batch.fill_deadline, near=_near(batch.fill_deadline, now)))  # fmt: skip
+    return found

@@ -21,6 +21,7 @@ def navigation(request) -> dict:
     if reviews_assessments(user):
         menu += [("落实集采政策评分审核", reverse("assessment:review_policy")),
                  ("集采任务完成情况评分审核", reverse("assessment:review_tasks"))]  # fmt: skip
+        menu.append(("结余测算数据上报", reverse("assessment:offline_batches")))
     if views_scores(user):
         menu.append(("评分查看", reverse("assessment:view_policy")))
     if can_import(user):

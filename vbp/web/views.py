@@ -1,9 +1,10 @@
-"""The home page: who the user is, what they can reach, and the rule-set presets."""
+"""The home page: who the user is, what waits for them (待办), what they can reach, and the rule-set presets."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from vbp.accounts.scope import sees_business_data
+from vbp.assessment.selectors import todos
 from vbp.catalog.models import Hospital
 from vbp.platformdata.models import PlatformRecord
 from vbp.presets import PRESETS, load_preset
@@ -12,7 +13,7 @@ from vbp.presets import PRESETS, load_preset
 @login_required
 def home(request):
     user = request.user
-    context = {"rule_sets": [load_preset(name) for name in PRESETS], "scope": _scope_text(user)}
+    context = {"rule_sets": [load_preset(name) for name in PRESETS], "scope": _scope_text(user), "todos": todos(user)}
     if sees_business_data(user):
         context["counts"] = {
             "hospitals": Hospital.objects.visible_to(user).count(),
