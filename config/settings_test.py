@@ -1,9 +1,19 @@
 """Settings for the test suite: production settings with a throwaway key."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key")
 
 from config.settings import *  # noqa: F403
+from config.settings import BASE_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing for tests only
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not the default shared-cache memory database: threads of one test (the concurrency tests, the
+    # browser tests' live server) then wait on each other's write lock for the busy timeout, as in production,
+    # instead of failing at once with "database table is locked".
+    test_database = Path(os.environ.get("VBP_TEST_SQLITE_PATH", BASE_DIR / "var" / "test.sqlite3"))
+    test_database.parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(test_database)}
