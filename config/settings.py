@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "vbp.rulesets",
     "vbp.platformdata",
     "vbp.assessment",
+    "vbp.funding",
+    "vbp.appeals",
     "vbp.web",
     "vbp.api",
 ]

@@ -20,6 +20,8 @@ urlpatterns = [
     path("hospitals/", include("vbp.catalog.urls")),
     path("platform/", include("vbp.platformdata.urls")),
     path("assessment/", include("vbp.assessment.urls")),
+    path("funding/", include("vbp.funding.urls")),
+    path("appeals/", include("vbp.appeals.urls")),
     path("audit/", include("vbp.audit.urls")),
     path("api/", include("vbp.api.urls")),
 ]

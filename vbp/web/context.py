@@ -4,8 +4,10 @@ from django.urls import reverse
 
 from vbp.accounts.models import Role
 from vbp.accounts.scope import sees_business_data
+from vbp.appeals import menu as appeals_menu
 from vbp.assessment.selectors import reviews_assessments, views_scores
 from vbp.audit.services import can_read_audit_log
+from vbp.funding import menu as funding_menu
 from vbp.platformdata.services import can_import
 
 
@@ -24,6 +26,8 @@ def navigation(request) -> dict:
         menu.append(("结余测算数据上报", reverse("assessment:offline_batches")))
     if views_scores(user):
         menu.append(("评分查看", reverse("assessment:view_policy")))
+    menu += funding_menu.menu_entries(user)
+    menu += appeals_menu.menu_entries(user)
     if can_import(user):
         menu.append(("数据导入", reverse("platformdata:imports")))
     if can_read_audit_log(user):
