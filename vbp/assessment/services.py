@@ -196,9 +196,14 @@ def submit_review(user, assessment: Assessment, part: int, *, version: int | Non
         else:
             assessment.part2_review, assessment.part2_reviewed_at, assessment.part2_reviewer = Review.DONE, now, user
             store_scores(assessment)
-        return _bump(
+        assessment = _bump(
             assessment, user, Kind.STATUS, f"提交{'落实集采政策' if part == 1 else '集采任务完成情况'}评分审核"
         )
+        if part == 2:
+            from vbp.funding.services import refresh_sheet  # funding reads assessments: imported late
+
+            refresh_sheet(assessment.hospital, assessment.batch, assessment.year)
+        return assessment
 
 
 def reopen_review(user, assessment: Assessment, part: int, reason: str) -> Assessment:
@@ -208,16 +213,22 @@ def reopen_review(user, assessment: Assessment, part: int, reason: str) -> Asses
         raise AssessmentRefused("只有省医保局可以退回重审")
     if not reason:
         raise AssessmentRefused("退回重审须填写原因")
+    from vbp.funding.services import is_confirmed, refresh_sheet  # funding reads assessments: imported late
+
     with transaction.atomic():
         assessment = _locked(assessment, None)
         if (assessment.part1_review if part == 1 else assessment.part2_review) != Review.DONE:
             raise AssessmentRefused("该部分审核尚未提交，无需退回")
+        if is_confirmed(assessment.hospital, assessment.batch, assessment.year):
+            raise AssessmentRefused("该医疗机构本批次留用金额已确认，须先退回留用金额，才能退回重审")
         if part == 1:
             assessment.part1_review, assessment.part2_review = Review.PENDING, Review.WAITING
         else:
             assessment.part2_review = Review.PENDING
         Reopen.objects.create(assessment=assessment, part=part, reason=reason, by=user)
-        return _bump(assessment, user, Kind.STATUS, f"退回重审第{part}部分：{reason}")
+        assessment = _bump(assessment, user, Kind.STATUS, f"退回重审第{part}部分：{reason}")
+        refresh_sheet(assessment.hospital, assessment.batch, assessment.year)  # no longer computable: its sheet goes
+        return assessment
 
 
 def _check_can_review(user, assessment: Assessment, part: int) -> None:

@@ -1,0 +1,513 @@
+"""Funding verbs: payment ratios, inpatient visits, computing, confirming and reopening retained amounts.
+
+Each verb is one transaction, checks the actor and the state, and writes its audit
+record. Every figure comes from the core (vbp.core.retention, vbp.core.totals): this
+module only gathers the stored inputs and keeps what the core returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from vbp.accounts.models import Role
+from vbp.assessment.models import Assessment, ProductScore
+from vbp.audit.services import Kind, record_change, snapshot
+from vbp.catalog.models import Batch, Hospital
+from vbp.core.money import round_fraction
+from vbp.core.retention import ProductRow, RowResult, compute_row, pool_shares
+from vbp.core.totals import hospital_totals
+from vbp.funding.models import (
+    AmountReopen,
+    AmountSheet,
+    Entry,
+    PayRatio,
+    PoolVisits,
+    ProductAmount,
+    Recalculation,
+    VisitReport,
+)
+from vbp.platformdata.models import PlatformRecord
+from vbp.regions.models import Pool
+from vbp.rulesets.services import rule_set_of
+
+Review = Assessment.Review
+
+
+class FundingRefused(Exception):
+    """The actor may not do this now; the message says why, in the user's words."""
+
+
+class StaleSheet(FundingRefused):
+    def __init__(self):
+        super().__init__("该留用金额已被他人修改（或已确认），请刷新页面后查看最新状态。")
+
+
+# --- who answers for what ---------------------------------------------------------------------------
+
+
+def keeps_pay_ratios(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role == Role.PROVINCE
+
+
+def pool_party(hospital: Hospital, pool: Pool) -> str:
+    """Who enters ``pool``'s visits at ``hospital`` (seed 000 §2): province for 省直, the hospital's own city
+    bureau for its city's pool, the remote-settlement platform for the other cities of a province-direct hospital."""
+    if pool.province_level:
+        return Role.PROVINCE
+    if pool.region_id == hospital.city_id:
+        return Role.CITY
+    return Role.REMOTE_PLATFORM
+
+
+def required_pools(hospital: Hospital) -> list[Pool]:
+    """The pools whose insured visits a hospital must have: its own, or all of them for a province-direct one."""
+    if hospital.province_direct:
+        return list(Pool.objects.order_by("-province_level", "code"))
+    return [hospital.home_pool]
+
+
+def enters_pool(user, hospital: Hospital, pool: Pool) -> bool:
+    if not (user.is_authenticated and user.is_active) or not Hospital.objects.visible_to(user).filter(pk=hospital.pk):
+        return False
+    party = pool_party(hospital, pool)
+    if party == Role.CITY:
+        return user.role == Role.CITY and user.region_id == pool.region_id
+    return user.role == party
+
+
+def pools_entered_by(user, hospital: Hospital) -> list[Pool]:
+    return [pool for pool in required_pools(hospital) if enters_pool(user, hospital, pool)]
+
+
+def confirms_amounts(user, hospital: Hospital) -> bool:
+    """The hospital's bureau confirms: the province for a province-direct hospital, else the city bureau."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if hospital.province_direct:
+        return user.role == Role.PROVINCE
+    return user.role == Role.CITY and user.region_id == hospital.city_id
+
+
+# --- payment ratios ---------------------------------------------------------------------------------
+
+
+def save_pay_ratio(user, batch: Batch, year: int, percent) -> PayRatio:
+    """The province bureau sets one integer 1–100 per batch and year, until it submits it."""
+    if not keeps_pay_ratios(user):
+        raise FundingRefused("只有省医保局可以维护医保基金平均支付比例")
+    value = _whole_number(percent, "医保基金平均支付比例")
+    if not 1 <= value <= 100:
+        raise FundingRefused("医保基金平均支付比例应为 1–100 的整数")
+    with transaction.atomic():
+        ratio, _ = PayRatio.objects.select_for_update().get_or_create(batch=batch, year=year)
+        if ratio.status == Entry.SUBMITTED:
+            raise FundingRefused(f"{batch.name}的支付比例已提交，不能修改")
+        before = snapshot(ratio, ["percent"])
+        ratio.percent = value
+        ratio.save()
+        record_change(user, Kind.UPDATE, ratio, before=before, after=snapshot(ratio, ["percent"]))
+    return ratio
+
+
+def submit_pay_ratio(user, batch: Batch, year: int) -> PayRatio:
+    """提交: final; the batch's amounts can then be computed."""
+    if not keeps_pay_ratios(user):
+        raise FundingRefused("只有省医保局可以提交医保基金平均支付比例")
+    with transaction.atomic():
+        ratio = PayRatio.objects.select_for_update().filter(batch=batch, year=year).first()
+        if ratio is None or ratio.percent is None:
+            raise FundingRefused(f"请先填写{batch.name}的支付比例")
+        if ratio.status == Entry.SUBMITTED:
+            raise FundingRefused(f"{batch.name}的支付比例已提交")
+        ratio.status, ratio.submitted_by, ratio.submitted_at = Entry.SUBMITTED, user, timezone.now()
+        ratio.save()
+        record_change(user, Kind.STATUS, ratio, after=snapshot(ratio), message=f"提交支付比例 {ratio.percent}%")
+        start_recalculation(user, batch, year)
+    return ratio
+
+
+# --- inpatient visits -------------------------------------------------------------------------------
+
+
+def visit_report(hospital: Hospital, year: int) -> VisitReport:
+    report, _ = VisitReport.objects.get_or_create(hospital=hospital, year=year)
+    return report
+
+
+def save_total_visits(user, report: VisitReport, total, *, version: int | None = None) -> VisitReport:
+    """The hospital enters its last-year total (上一年度住院总人次), until it submits it."""
+    value = _whole_number(total, "上一年度住院总人次")
+    if value <= 0:
+        raise FundingRefused("上一年度住院总人次应为大于 0 的整数")
+    with transaction.atomic():
+        report = _locked_report(report, version)
+        _check_own_hospital(user, report)
+        if report.status == Entry.SUBMITTED:
+            raise FundingRefused("住院总人次已提交，不能修改")
+        before = snapshot(report, ["total_visits"])
+        report.total_visits = value
+        return _bump(report, user, Kind.UPDATE, "填报上一年度住院总人次", before)
+
+
+def submit_total_visits(user, report: VisitReport, *, version: int | None = None) -> VisitReport:
+    """提交 the total with its proof; the bureaus can then enter their insured's visits."""
+    with transaction.atomic():
+        report = _locked_report(report, version)
+        _check_own_hospital(user, report)
+        if report.status == Entry.SUBMITTED:
+            raise FundingRefused("住院总人次已提交")
+        if report.total_visits is None:
+            raise FundingRefused("请先填写上一年度住院总人次")
+        if not report.proofs.exists():
+            raise FundingRefused("请先上传住院总人次的证明材料（附件）")
+        report.status, report.submitted_at = Entry.SUBMITTED, timezone.now()
+        report = _bump(report, user, Kind.STATUS, f"提交上一年度住院总人次 {report.total_visits}")
+        refresh_hospital(report.hospital, report.year)
+        return report
+
+
+def save_pool_visits(user, report: VisitReport, counts: dict[int, object], *, version=None) -> VisitReport:
+    """The user's pools' visits at the hospital (``{pool id: count}``), all or none.
+
+    A count above the hospital's total, or pools together above it, is refused.
+    """
+    with transaction.atomic():
+        report = _locked_report(report, version)
+        mine = {pool.pk: pool for pool in pools_entered_by(user, report.hospital)}
+        if not mine:
+            raise FundingRefused("无权填报该医疗机构的参保患者住院人次")
+        if report.status != Entry.SUBMITTED:
+            raise FundingRefused("医疗机构尚未提交上一年度住院总人次，暂不能填报")
+        values = {}
+        for pool_id, count in counts.items():
+            pool = mine.get(int(pool_id))
+            if pool is None:
+                raise FundingRefused("无权填报该统筹区的住院人次")
+            value = _whole_number(count, f"{pool.name}住院人次")
+            if value < 0:
+                raise FundingRefused(f"{pool.name}住院人次不能为负数")
+            if value > report.total_visits:
+                raise FundingRefused(f"{pool.name}住院人次 {value} 超过医疗机构住院总人次 {report.total_visits}")
+            values[pool.pk] = value
+        stored = {row.pool_id: row for row in report.pools.select_for_update()}
+        if any(stored[pk].status == Entry.SUBMITTED for pk in values if pk in stored):
+            raise FundingRefused("已提交的住院人次不能修改")
+        together = sum(values.values()) + sum(row.visits for pk, row in stored.items() if pk not in values)
+        if together > report.total_visits:
+            raise FundingRefused(f"各统筹区住院人次合计 {together} 超过医疗机构住院总人次 {report.total_visits}")
+        before = {mine[pk].name: stored[pk].visits for pk in values if pk in stored}
+        for pk, value in values.items():
+            PoolVisits.objects.update_or_create(
+                report=report, pool_id=pk, defaults={"visits": value, "entered_by": user}
+            )
+        after = {mine[pk].name: value for pk, value in values.items()}
+        return _bump(report, user, Kind.UPDATE, "填报参保患者住院人次", before, after)
+
+
+def submit_pool_visits(user, report: VisitReport, *, version: int | None = None) -> VisitReport:
+    """提交 the user's pools at the hospital: every one of them entered (the platform: all ten cities)."""
+    with transaction.atomic():
+        report = _locked_report(report, version)
+        mine = pools_entered_by(user, report.hospital)
+        if not mine:
+            raise FundingRefused("无权提交该医疗机构的参保患者住院人次")
+        rows = {row.pool_id: row for row in report.pools.select_for_update()}
+        missing = [pool.name for pool in mine if pool.pk not in rows]
+        if missing:
+            raise FundingRefused("尚未填报：" + "、".join(missing))
+        if all(rows[pool.pk].status == Entry.SUBMITTED for pool in mine):
+            raise FundingRefused("住院人次已提交")
+        PoolVisits.objects.filter(pk__in=[rows[pool.pk].pk for pool in mine]).update(status=Entry.SUBMITTED)
+        names = "、".join(pool.name for pool in mine)
+        report = _bump(report, user, Kind.STATUS, f"提交参保患者住院人次（{names}）")
+        refresh_hospital(report.hospital, report.year)
+        return report
+
+
+def _check_own_hospital(user, report: VisitReport) -> None:
+    if not (user.is_authenticated and user.role == Role.HOSPITAL and user.hospital_id == report.hospital_id):
+        raise FundingRefused("只有该医疗机构本身可以填报住院总人次")
+
+
+def _locked_report(report: VisitReport, version: int | None) -> VisitReport:
+    current = VisitReport.objects.select_for_update().select_related("hospital").get(pk=report.pk)
+    if version is not None and current.version != version:
+        raise FundingRefused("住院人次已被他人修改，请刷新页面后查看最新状态。")
+    return current
+
+
+def _bump(report: VisitReport, user, kind, message: str, before=None, after=None) -> VisitReport:
+    report.version += 1
+    report.save()
+    record_change(user, kind, report, before=before, after=after or snapshot(report), message=message)
+    return report
+
+
+# --- retained amounts -------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetInputs:
+    """Everything one hospital's amounts need, gathered from the database, or what is still missing."""
+
+    hospital: Hospital
+    batch: Batch
+    year: int
+    missing: list[str]
+    assessment: Assessment | None = None
+    pay_ratio: int | None = None
+    report: VisitReport | None = None
+    visits: dict[str, int] | None = None
+
+
+def gather_inputs(hospital: Hospital, batch: Batch, year: int) -> SheetInputs:
+    """The inputs of a hospital's sheet and, in the page's words, which of them are not submitted yet."""
+    missing = []
+    assessment = Assessment.objects.filter(hospital=hospital, batch=batch, year=year).first()
+    if assessment is None or assessment.part1_review != Review.DONE:
+        missing.append("落实集采政策评分审核未提交")
+    if assessment is None or assessment.part2_review != Review.DONE:
+        missing.append("集采任务完成情况评分审核未提交")
+    ratio = PayRatio.objects.filter(batch=batch, year=year, status=Entry.SUBMITTED).first()
+    if ratio is None:
+        missing.append("本批次医保基金平均支付比例未提交")
+    report = VisitReport.objects.filter(hospital=hospital, year=year).first()
+    if report is None or report.status != Entry.SUBMITTED:
+        missing.append("医疗机构上一年度住院总人次未提交")
+    submitted = {}
+    if report is not None:
+        submitted = {
+            row.pool.name: row.visits for row in report.pools.select_related("pool") if row.status == "submitted"
+        }
+    pools = [pool.name for pool in required_pools(hospital)]
+    missing += [f"{name}参保患者住院人次未提交" for name in pools if name not in submitted]
+    return SheetInputs(
+        hospital, batch, year, missing, assessment, ratio.percent if ratio else None, report,
+        {name: submitted[name] for name in pools if name in submitted},
+    )  # fmt: skip
+
+
+def compute_sheet(inputs: SheetInputs):
+    """The core's figures for a hospital whose inputs are complete: (rule set, [(score, record, result)], totals)."""
+    assessment = inputs.assessment
+    rule_set = rule_set_of(assessment.rule_set)
+    records = {
+        record.product_id: record
+        for record in PlatformRecord.objects.filter(
+            hospital=inputs.hospital, year=inputs.year, product__batch=inputs.batch
+        )
+    }
+    scores = (
+        ProductScore.objects.filter(assessment=assessment).select_related("product").order_by("product__variety_code")
+    )
+    rows = []
+    for score in scores:
+        record = records[score.product_id]
+        row = product_row(score, record, inputs.batch, inputs.pay_ratio)
+        result = compute_row(rule_set, row, inputs.visits, inputs.report.total_visits)
+        if result.vetoed != score.vetoed:
+            raise FundingRefused(f"{score.product.generic_name}的一票否决与评分结果不一致，请检查考核方案")
+        rows.append((score, record, row, result))
+    shares = pool_shares(inputs.visits, inputs.report.total_visits, rule_set)
+    basis = None
+    if inputs.report.employee_basis is not None and inputs.report.resident_basis is not None:
+        basis = (Decimal(inputs.report.employee_basis), Decimal(inputs.report.resident_basis))
+    totals = hospital_totals(rule_set, [result for *_, result in rows], shares, basis)
+    return rule_set, rows, totals
+
+
+def product_row(score: ProductScore, record: PlatformRecord, batch: Batch, pay_ratio: int) -> ProductRow:
+    """The core's inputs for one product: the stored score, the platform's volumes, the product's prices."""
+    return ProductRow(
+        score=score.score,
+        agreed_volume=record.agreed_volume,
+        base_volume=record.base_volume,
+        bid_price=score.product.bid_price,
+        weighted_avg_price=score.product.weighted_avg_price,
+        nonselected_amount=record.nonselected_amount,
+        pay_ratio=Decimal(pay_ratio),
+        actual_volume=record.winning_volume,
+        renewal=batch.renewal,
+    )
+
+
+def refresh_sheet(hospital: Hospital, batch: Batch, year: int) -> AmountSheet | None:
+    """Recompute a hospital's sheet from its current inputs, unless it is confirmed (then it never changes).
+
+    Safe to run at the same moment twice: the sheet row is locked and the same inputs give the same rows.
+    """
+    with transaction.atomic():
+        sheet = _lock_or_create(hospital, batch, year)
+        if sheet is not None and sheet.status == AmountSheet.Status.CONFIRMED:
+            return sheet
+        inputs = gather_inputs(hospital, batch, year)
+        if inputs.missing:
+            if sheet is not None:
+                sheet.delete()
+            return None
+        return _store(sheet, inputs)
+
+
+def _lock_or_create(hospital, batch, year) -> AmountSheet | None:
+    return AmountSheet.objects.select_for_update().filter(hospital=hospital, batch=batch, year=year).first()
+
+
+def _store(sheet: AmountSheet | None, inputs: SheetInputs) -> AmountSheet:
+    rule_set, rows, totals = compute_sheet(inputs)
+    q = rule_set.amount_decimals
+    fields = {
+        "rule_set_id": inputs.assessment.rule_set_id, "pay_ratio": inputs.pay_ratio,
+        "total_visits": inputs.report.total_visits, "pool_visits": inputs.visits,
+        "product_count": totals.product_count, "budget_total": totals.budget, "surplus_total": totals.surplus,
+        "retained_total": totals.retained, "payable_total": totals.payable,
+        "employee_amount": totals.funds.employee if totals.funds else None,
+        "resident_amount": totals.funds.resident if totals.funds else None,
+        "pool_amounts": {pool: format(amount, "f") for pool, amount in totals.pool_payable.items()},
+        "computed_at": timezone.now(),
+    }  # fmt: skip
+    if sheet is None:
+        try:
+            with transaction.atomic():
+                sheet = AmountSheet.objects.create(hospital=inputs.hospital, batch=inputs.batch, year=inputs.year,
+                                                   **fields)  # fmt: skip
+        except IntegrityError:  # another recalculation created it a moment ago: take its row, and its lock
+            sheet = _lock_or_create(inputs.hospital, inputs.batch, inputs.year)
+            if sheet.status == AmountSheet.Status.CONFIRMED:
+                return sheet
+    for name, value in fields.items():
+        setattr(sheet, name, value)
+    sheet.version += 1
+    sheet.save()
+    sheet.rows.all().delete()
+    ProductAmount.objects.bulk_create([_product_amount(sheet, score, record, result, q)
+                                       for score, record, _, result in rows])  # fmt: skip
+    return sheet
+
+
+def _product_amount(sheet, score: ProductScore, record: PlatformRecord, result: RowResult, q: int) -> ProductAmount:
+    return ProductAmount(
+        sheet=sheet, product_id=score.product_id, score=score.score,
+        agreed_volume=record.agreed_volume, actual_volume=record.winning_volume, base_volume=record.base_volume,
+        bid_price=score.product.bid_price, weighted_avg_price=score.product.weighted_avg_price,
+        nonselected_amount=record.nonselected_amount, vetoed=result.vetoed, retention_ratio=result.retention_ratio,
+        budget=result.budget, actual_cost=result.actual_cost, surplus=result.surplus,
+        total_share=round_fraction(result.total_share, 10, "half_up"),  # for display; the pools keep it exact
+        retained_amount=result.retained_amount, payable_amount=result.payable_amount,
+        pool_amounts={pool: [str(result.shares[pool]), format(amount, "f")]
+                      for pool, amount in result.pool_amounts.items()},
+    )  # fmt: skip
+
+
+def confirm_sheet(user, hospital: Hospital, batch: Batch, year: int, *, version: int | None = None) -> AmountSheet:
+    """确认: only when both reviews, the payment ratio and every visit count are submitted. Final."""
+    if not confirms_amounts(user, hospital):
+        raise FundingRefused("无权确认该医疗机构的留用金额")
+    with transaction.atomic():
+        sheet = _lock_or_create(hospital, batch, year)
+        if sheet is not None and version is not None and sheet.version != version:
+            raise StaleSheet()
+        if sheet is not None and sheet.status == AmountSheet.Status.CONFIRMED:
+            raise FundingRefused("留用金额已确认")
+        inputs = gather_inputs(hospital, batch, year)
+        if inputs.missing:
+            raise FundingRefused("尚不能确认：" + "；".join(inputs.missing))
+        sheet = _store(sheet, inputs)  # what is confirmed is what the inputs give now
+        sheet.status, sheet.confirmed_by, sheet.confirmed_at = AmountSheet.Status.CONFIRMED, user, timezone.now()
+        sheet.version += 1
+        sheet.save()
+        record_change(user, Kind.STATUS, sheet, after=snapshot(sheet),
+                      message=f"确认留用金额：应留用金额合计 {sheet.payable_total}")  # fmt: skip
+    return sheet
+
+
+def reopen_sheet(user, sheet: AmountSheet, reason: str) -> AmountSheet:
+    """退回 a confirmed sheet (province bureau only, with a reason): computed afresh, to be confirmed again."""
+    reason = reason.strip()
+    if user.role != Role.PROVINCE:
+        raise FundingRefused("只有省医保局可以退回已确认的留用金额")
+    if not reason:
+        raise FundingRefused("退回须填写原因")
+    with transaction.atomic():
+        sheet = AmountSheet.objects.select_for_update().get(pk=sheet.pk)
+        if sheet.status != AmountSheet.Status.CONFIRMED:
+            raise FundingRefused("留用金额尚未确认，无需退回")
+        sheet.status, sheet.confirmed_by, sheet.confirmed_at = AmountSheet.Status.PENDING, None, None
+        sheet.version += 1
+        sheet.save()
+        AmountReopen.objects.create(sheet=sheet, reason=reason, by=user)
+        record_change(user, Kind.STATUS, sheet, after=snapshot(sheet), message=f"退回留用金额：{reason}")
+    return refresh_sheet(sheet.hospital, sheet.batch, sheet.year) or sheet
+
+
+def is_confirmed(hospital: Hospital, batch: Batch, year: int) -> bool:
+    return AmountSheet.objects.filter(
+        hospital=hospital, batch=batch, year=year, status=AmountSheet.Status.CONFIRMED
+    ).exists()
+
+
+def hospitals_of_batch(batch: Batch, year: int):
+    """The hospitals assessed in a batch and year: those with an assessment of it."""
+    return Hospital.objects.filter(assessment__batch=batch, assessment__year=year).distinct().order_by("code")
+
+
+def _whole_number(value, label: str) -> int:
+    text = str(value).strip().replace(",", "") if value is not None else ""
+    if not text.isdigit():
+        raise FundingRefused(f"{label}应为整数")
+    return int(text)
+
+
+def refresh_hospital(hospital: Hospital, year: int) -> None:
+    """Recompute every unconfirmed sheet of a hospital in a year (its visits changed)."""
+    for batch in Batch.objects.filter(assessment__hospital=hospital, assessment__year=year).distinct():
+        refresh_sheet(hospital, batch, year)
+
+
+# --- recalculation of a whole batch, in the background ------------------------------------------------
+
+
+def can_recalculate(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role in (Role.PROVINCE, Role.CITY)
+
+
+def start_recalculation(user, batch: Batch, year: int, *, background: bool = True) -> Recalculation:
+    """Queue 重新测算 of a batch's sheets; the worker runs it and the page shows its progress."""
+    if not can_recalculate(user):
+        raise FundingRefused("无权重新测算")
+    with transaction.atomic():
+        job = Recalculation.objects.create(batch=batch, year=year, requested_by=user)
+        record_change(user, Kind.CREATE, job, after=snapshot(job), message=f"重新测算 {batch.name} {year}年度")
+        if background:
+            from vbp.funding.tasks import recalculate_task
+
+            transaction.on_commit(lambda: recalculate_task.enqueue(job.pk))
+    if not background:
+        recalculate(job)
+    return job
+
+
+PROGRESS_EVERY = 20  # hospitals between progress updates
+
+
+def recalculate(job: Recalculation) -> Recalculation:
+    """Refresh every assessed hospital's sheet of the batch, one hospital per transaction; confirmed ones stay."""
+    hospitals = list(hospitals_of_batch(job.batch, job.year).select_related("home_pool"))
+    Recalculation.objects.filter(pk=job.pk).update(status=Recalculation.Status.RUNNING, total=len(hospitals))
+    computed = skipped = 0
+    for done, hospital in enumerate(hospitals, start=1):
+        if refresh_sheet(hospital, job.batch, job.year) is None:
+            skipped += 1
+        else:
+            computed += 1
+        if done % PROGRESS_EVERY == 0:
+            Recalculation.objects.filter(pk=job.pk).update(done=done, computed=computed, skipped=skipped)
+    Recalculation.objects.filter(pk=job.pk).update(
+        status=Recalculation.Status.DONE, done=len(hospitals), computed=computed, skipped=skipped,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    job.refresh_from_db()
+    return job
