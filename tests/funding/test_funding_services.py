@@ -1,0 +1,253 @@
+"""Funding through its services: payment ratios, visits in the seed's order, sheets computed by the core, confirm."""
+
+from decimal import Decimal
+
+import funding_steps as steps
+import pytest
+
+from vbp.assessment import services as assessment_services
+from vbp.assessment.models import ProductScore
+from vbp.audit.models import AuditEvent
+from vbp.catalog.models import Batch, Hospital, Product
+from vbp.core.retention import compute_row
+from vbp.funding import services
+from vbp.funding.models import AmountSheet, PayRatio, Recalculation
+from vbp.platformdata.models import PlatformRecord
+from vbp.presets import load_preset
+from vbp.regions.models import Pool
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+user = steps.user
+
+
+@pytest.fixture
+def batch():
+    return Batch.objects.get(name=steps.BATCH)
+
+
+@pytest.fixture
+def hospital():
+    return user("demo_hospital").hospital
+
+
+# --- payment ratios ---------------------------------------------------------------------------------
+
+
+def test_only_the_province_keeps_payment_ratios(batch):
+    for name in ("demo_city", "demo_hospital", "demo_platform"):
+        with pytest.raises(services.FundingRefused):
+            services.save_pay_ratio(user(name), batch, 2024, 70)
+    assert not PayRatio.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "101", "70.5", "七十", ""])
+def test_a_payment_ratio_is_an_integer_from_1_to_100(batch, value):
+    with pytest.raises(services.FundingRefused, match=r"1–100|整数"):
+        services.save_pay_ratio(user("demo_province"), batch, 2024, value)
+
+
+def test_a_submitted_payment_ratio_is_locked_and_queues_a_recalculation(batch):
+    province = user("demo_province")
+    services.save_pay_ratio(province, batch, 2024, "70")
+    services.save_pay_ratio(province, batch, 2024, "75")
+    services.submit_pay_ratio(province, batch, 2024)
+    with pytest.raises(services.FundingRefused, match="已提交"):
+        services.save_pay_ratio(province, batch, 2024, 80)
+    assert PayRatio.objects.get(batch=batch).percent == 75
+    assert Recalculation.objects.filter(batch=batch, year=2024).count() == 1
+    assert AuditEvent.objects.filter(object_type="funding.payratio", message__contains="75%").exists()
+
+
+def test_submitting_needs_a_ratio(batch):
+    with pytest.raises(services.FundingRefused, match="请先填写"):
+        services.submit_pay_ratio(user("demo_province"), batch, 2024)
+
+
+# --- visits, in the seed's order ----------------------------------------------------------------------
+
+
+def test_the_hospital_submits_its_total_only_with_a_proof(hospital):
+    account = user("demo_hospital")
+    report = services.visit_report(hospital, 2024)
+    services.save_total_visits(account, report, "1,000")
+    with pytest.raises(services.FundingRefused, match="证明材料"):
+        services.submit_total_visits(account, report)
+    report.refresh_from_db()
+    assert (report.total_visits, report.status) == (1000, "draft")
+
+
+def test_nobody_but_the_hospital_enters_its_total(hospital):
+    report = services.visit_report(hospital, 2024)
+    for name in ("demo_city", "demo_province", "demo_hospital2"):
+        with pytest.raises(services.FundingRefused):
+            services.save_total_visits(user(name), report, 1000)
+
+
+def test_the_bureau_enters_its_insured_only_after_the_hospitals_total(hospital):
+    report = services.visit_report(hospital, 2024)
+    with pytest.raises(services.FundingRefused, match="尚未提交上一年度住院总人次"):
+        services.save_pool_visits(user("demo_city"), report, {hospital.home_pool_id: 10})
+
+
+def test_a_count_above_the_total_is_refused(hospital):
+    report = steps.total_visits(hospital, 1000)
+    with pytest.raises(services.FundingRefused, match="超过医疗机构住院总人次 1000"):
+        services.save_pool_visits(user("demo_city"), report, {hospital.home_pool_id: 1001})
+    assert not report.pools.exists()
+
+
+def test_only_the_pools_bureau_enters_it(hospital):
+    report = steps.total_visits(hospital, 1000)
+    for name in ("demo_city2", "demo_district", "demo_platform", "demo_province", "demo_hospital"):
+        with pytest.raises(services.FundingRefused, match="无权"):
+            services.save_pool_visits(user(name), report, {hospital.home_pool_id: 10})
+
+
+def test_a_submitted_count_is_locked(hospital):
+    report = steps.total_visits(hospital, 1000)
+    steps.pool_visits(hospital, {hospital.home_pool.name: 800})
+    with pytest.raises(services.FundingRefused, match="已提交"):
+        services.save_pool_visits(user("demo_city"), report, {hospital.home_pool_id: 700})
+
+
+@pytest.fixture
+def direct():
+    return Hospital.objects.filter(province_direct=True).order_by("code").first()
+
+
+def test_a_province_direct_hospital_has_its_pools_entered_by_three_parties(direct):
+    parties = {pool.name: services.pool_party(direct, pool) for pool in services.required_pools(direct)}
+    assert parties.pop("省直") == "province" and parties.pop("太原市") == "city"
+    assert len(parties) == 10 and set(parties.values()) == {"remote_platform"}
+    assert [p.name for p in services.pools_entered_by(user("demo_city"), direct)] == ["太原市"]
+    assert services.pools_entered_by(user("demo_city2"), direct) == []
+
+
+def test_the_platform_submits_only_when_all_ten_cities_are_entered(direct):
+    report = steps.total_visits(direct, 100000)
+    platform = user("demo_platform")
+    cities = services.pools_entered_by(platform, direct)
+    services.save_pool_visits(platform, report, {pool.pk: 1000 for pool in cities[:9]})
+    with pytest.raises(services.FundingRefused, match=f"尚未填报：{cities[9].name}"):
+        services.submit_pool_visits(platform, report)
+    services.save_pool_visits(platform, report, {cities[9].pk: 1})
+    services.submit_pool_visits(platform, report)
+    assert report.pools.filter(status="submitted").count() == 10
+
+
+def test_pools_together_above_the_total_are_refused(direct):
+    report = steps.total_visits(direct, 10000)
+    steps.pool_visits(direct, {"省直": 6000})
+    with pytest.raises(services.FundingRefused, match="合计 10001 超过"):
+        services.save_pool_visits(user("demo_city"), report, {Pool.objects.get(name="太原市").pk: 4001})
+
+
+# --- amounts ----------------------------------------------------------------------------------------------
+
+
+def test_the_sheet_says_what_is_missing_until_everything_is_submitted(hospital, batch):
+    missing = services.gather_inputs(hospital, batch, 2024).missing
+    assert missing == ["落实集采政策评分审核未提交", "集采任务完成情况评分审核未提交",
+                       "本批次医保基金平均支付比例未提交", "医疗机构上一年度住院总人次未提交",
+                       "太原市参保患者住院人次未提交"]  # fmt: skip
+    steps.reviewed(hospital)
+    assert services.gather_inputs(hospital, batch, 2024).missing[0] == "本批次医保基金平均支付比例未提交"
+    with pytest.raises(services.FundingRefused, match="尚不能确认：本批次医保基金平均支付比例未提交"):
+        services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+
+
+def test_a_ready_hospitals_sheet_holds_the_cores_figures_for_every_product(hospital, batch):
+    steps.ready(hospital, total=1000, own=800)
+    sheet = AmountSheet.objects.get(hospital=hospital, batch=batch, year=2024)  # computed when the last visits came
+    rule_set = load_preset("shanxi")
+    rows = list(sheet.rows.select_related("product"))
+    assert len(rows) == sheet.product_count == ProductScore.objects.filter(assessment__hospital=hospital,
+                                                                           assessment__batch=batch).count()  # fmt: skip
+    for row in rows:
+        score = ProductScore.objects.get(assessment__hospital=hospital, assessment__batch=batch, product=row.product)
+        record = PlatformRecord.objects.get(hospital=hospital, product=row.product, year=2024)
+        expected = compute_row(rule_set, services.product_row(score, record, batch, 70), {"太原市": 800}, 1000)
+        assert (row.retained_amount, row.payable_amount, row.surplus) == (
+            expected.retained_amount, expected.payable_amount, expected.surplus)  # fmt: skip
+        assert row.vetoed == score.vetoed
+    assert sheet.retained_total == sum(row.retained_amount for row in rows)
+    assert sum(Decimal(v) for v in sheet.pool_amounts.values()) == sheet.payable_total
+    assert sheet.status == "pending"
+
+
+def test_only_the_hospitals_bureau_confirms_and_confirmed_amounts_never_change(hospital, batch):
+    steps.ready(hospital)
+    for name in ("demo_district", "demo_city2", "demo_hospital", "demo_platform"):
+        with pytest.raises(services.FundingRefused, match="无权"):
+            services.confirm_sheet(user(name), hospital, batch, 2024)
+    sheet = services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+    figures = list(sheet.rows.values_list("product", "retained_amount"))
+    with pytest.raises(services.FundingRefused, match="已确认"):
+        services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+    with pytest.raises(assessment_services.AssessmentRefused, match="须先退回留用金额"):
+        assessment_services.reopen_review(user("demo_province"), sheet_assessment(sheet), 2, "复核")
+    Product.objects.filter(batch=batch).update(weighted_avg_price=Decimal("1"))  # inputs change later…
+    services.refresh_sheet(hospital, batch, 2024)
+    assert list(sheet.rows.values_list("product", "retained_amount")) == figures  # …the confirmed sheet does not
+
+
+def sheet_assessment(sheet):
+    return assessment_services.Assessment.objects.get(hospital=sheet.hospital, batch=sheet.batch, year=sheet.year)
+
+
+def test_the_province_reopens_a_confirmed_sheet_with_a_reason_and_it_is_computed_afresh(hospital, batch):
+    steps.ready(hospital)
+    sheet = services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+    with pytest.raises(services.FundingRefused, match="省医保局"):
+        services.reopen_sheet(user("demo_city"), sheet, "复核")
+    with pytest.raises(services.FundingRefused, match="原因"):
+        services.reopen_sheet(user("demo_province"), sheet, " ")
+    Product.objects.filter(batch=batch).update(weighted_avg_price=Decimal("1"))
+    reopened = services.reopen_sheet(user("demo_province"), sheet, "加权平均价更正")
+    assert reopened.status == "pending" and reopened.reopens.get().reason == "加权平均价更正"
+    assert reopened.budget_total < sheet.budget_total
+    assert AuditEvent.objects.filter(object_type="funding.amountsheet", message__contains="加权平均价更正").exists()
+
+
+def test_a_stale_confirm_is_told_to_refresh(hospital, batch):
+    steps.ready(hospital)
+    sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
+    with pytest.raises(services.StaleSheet):
+        services.confirm_sheet(user("demo_city"), hospital, batch, 2024, version=sheet.version - 1)
+
+
+def test_recalculating_twice_gives_the_same_sheets(hospital, batch):
+    steps.ready(hospital)
+    first = list(AmountSheet.objects.get(hospital=hospital).rows.values_list("product", "retained_amount"))
+    jobs = [services.start_recalculation(user("demo_province"), batch, 2024, background=False) for _ in range(2)]
+    assert [(job.status, job.computed, job.total) for job in jobs] == [("done", 1, 1)] * 2
+    assert list(AmountSheet.objects.get(hospital=hospital).rows.values_list("product", "retained_amount")) == first
+
+
+def test_the_seeds_worked_example_through_the_web_path(direct):
+    """Seed 000 §3.1: 山西省人民医院, 盐酸右美托咪定注射液, score ≥ 80, 70%, shares cut to 0.01% → −347835."""
+    batch = Batch.objects.get(name=steps.BATCH)
+    product = Product.objects.create(batch=batch, variety_code="SEED-1", generic_name="盐酸右美托咪定注射液",
+                                     spec="2ml:0.2mg", bid_price=Decimal("133.000"),
+                                     weighted_avg_price=Decimal("129.397"))  # fmt: skip
+    PlatformRecord.objects.filter(hospital=direct, product__batch=batch).delete()
+    PlatformRecord.objects.create(
+        hospital=direct, product=product, year=2024, agreed_volume=1500, base_volume=3000, winning_volume=1500,
+        generic_volume=1500, nonselected_volume=0, nonselected_amount=Decimal("1494450.000"), offline_amount=0,
+        drug_purchase_amount=Decimal("199500"), purchase_in_amount=Decimal("199500"), paid_30d_amount=0,
+    )  # fmt: skip
+    steps.reviewed(direct)
+    steps.pay_ratio(percent=70)
+    steps.total_visits(direct, 100000)
+    counts = {"省直": 50000, "太原市": 20000, "运城市": 1000, "阳泉市": 2000, "忻州市": 1000, "朔州市": 111,
+              "吕梁市": 2000, "临汾市": 1, "晋中市": 1, "晋城市": 1, "大同市": 1, "长治市": 1}  # fmt: skip
+    assert {p.name for p in services.required_pools(direct)} == set(counts)
+    steps.pool_visits(direct, counts)
+    sheet = services.confirm_sheet(user("demo_province"), direct, batch, 2024)
+    row = sheet.rows.get()
+    assert row.score == 80 and row.retention_ratio == Decimal("0.5")  # the 30-day rate is 0: 20 points short
+    assert (row.surplus, row.retained_amount, row.payable_amount) == (Decimal("-914031.3"), -347835, -347835)
+    assert row.total_share == Decimal("0.7611")
+    split = {pool: Decimal(amount) for pool, amount in sheet.pool_amounts.items()}
+    assert sum(split.values()) == -347835
+    assert abs(split["省直"] - Decimal(-347835) * Decimal("0.5") / Decimal("0.7611")) < 1
