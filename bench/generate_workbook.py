@@ -25,6 +25,7 @@ ITEM_COLUMNS = [
     "医疗机构编码",
     "医疗机构名称",
     "带量批次",
+    "接续批次",
     "药品通用名",
     "规格",
     "综合得分",
@@ -46,6 +47,7 @@ BATCHES = [
     "国家组织冠脉支架集中带量采购",
     "国家第一批集中带量采购(接续)",
 ]
+RENEWAL_BATCHES = {"国家第一批集中带量采购(接续)"}
 CITIES = [
     "太原市",
     "大同市",
@@ -150,6 +152,7 @@ def _item_frame(rng: random.Random, rows: int, hospitals: pl.DataFrame) -> pl.Da
     products = pl.DataFrame(
         {
             "带量批次": [BATCHES[j % len(BATCHES)] for j in range(per)],
+            "接续批次": ["是" if BATCHES[j % len(BATCHES)] in RENEWAL_BATCHES else "否" for j in range(per)],
             "药品通用名": [f"药品{j:04d}" for j in range(per)],
             "规格": [SPECS[j % len(SPECS)] for j in range(per)],
         }
@@ -161,6 +164,7 @@ def _item_frame(rng: random.Random, rows: int, hospitals: pl.DataFrame) -> pl.Da
             "医疗机构编码": hospitals["医疗机构编码"].gather(h_idx),
             "医疗机构名称": hospitals["医疗机构名称"].gather(h_idx),
             "带量批次": products["带量批次"].gather(p_idx),
+            "接续批次": products["接续批次"].gather(p_idx),
             "药品通用名": products["药品通用名"].gather(p_idx),
             "规格": products["规格"].gather(p_idx),
             "综合得分": pl.Series(score, dtype=pl.Int64),

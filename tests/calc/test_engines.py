@@ -6,7 +6,14 @@ from polars.testing import assert_frame_equal
 from bench.generate_workbook import generate
 from vbp.calc import engine
 from vbp.calc.run import load
+from vbp.core.rules import parse_rule_set
 from vbp.presets import PRESETS, load_preset
+
+# Every preset, and one that lets renewal (接续) batches retain (no preset does).
+RULE_SETS = {
+    **{preset: load_preset(preset) for preset in PRESETS},
+    "shanxi-renewals-retain": parse_rule_set({**load_preset("shanxi").source, "renewal_retains": True}),
+}
 
 
 @pytest.fixture(scope="module", params=[3, 11])
@@ -17,9 +24,9 @@ def generated(request, tmp_path_factory):
     return inputs
 
 
-@pytest.mark.parametrize("preset", list(PRESETS))
-def test_both_engines_give_every_figure_identically(generated, preset):
-    rule_set = load_preset(preset)
+@pytest.mark.parametrize("name", list(RULE_SETS))
+def test_both_engines_give_every_figure_identically(generated, name):
+    rule_set = RULE_SETS[name]
 
     columns = engine.compute(generated, rule_set, engine="vectorized")
     rows = engine.compute(generated, rule_set, engine="rows")
@@ -30,6 +37,7 @@ def test_both_engines_give_every_figure_identically(generated, preset):
     assert_frame_equal(
         columns.pools.sort(pool_keys), rows.pools.sort(pool_keys), check_column_order=False, check_dtypes=False
     )
+    assert_frame_equal(columns.pools, rows.pools, check_column_order=False, check_dtypes=False)  # and in one order
     assert_frame_equal(
         columns.hospitals.sort("hospital"),
         rows.hospitals.sort("hospital"),
@@ -39,10 +47,15 @@ def test_both_engines_give_every_figure_identically(generated, preset):
 
 
 def test_generated_data_reaches_every_kind_of_row(generated):
-    """The comparison above means something only if the data holds vetoes, surpluses and deficits."""
+    """The comparison above means something only if the data holds vetoes, renewals, surpluses and deficits."""
     frames = engine.compute(generated, load_preset("shanxi"), engine="rows")
-    rows = frames.rows
+    rows = frames.rows.with_columns(renewal=generated.products["renewal"])
     assert (rows["surplus"] > 0).any()
     assert (rows["surplus"] < 0).any()
     assert rows["vetoed"].any()
     assert (~rows["vetoed"]).any()
+    renewal = rows.filter("renewal")
+    assert renewal.height and (renewal["retention_ratio"] == 0).all()
+    assert (renewal["surplus"] != 0).all()
+    retaining = engine.compute(generated, RULE_SETS["shanxi-renewals-retain"], engine="rows").rows
+    assert (retaining.filter(generated.products["renewal"])["retention_ratio"] > 0).any()

@@ -22,6 +22,7 @@ from vbp.calc.schema import (
     SUMMARY_HEADERS,
 )
 from vbp.calc.validate import displayed_text
+from vbp.calc.workbook import yes_no
 from vbp.core.money import NumberFormatError, parse_decimal, round_decimal
 from vbp.core.rules import RuleSet
 from vbp.presets import load_preset
@@ -56,14 +57,13 @@ def check(path: Path, rule_set: RuleSet | None = None) -> CheckResult:
     frames = engine.compute(inputs, rule_set)
     comparer = _Comparer(rule_set)
     product_sheet = sheets[PRODUCTS]
-    computed = frames.rows.with_columns(
-        vetoed=pl.when(pl.col("vetoed")).then(pl.lit("是")).otherwise(pl.lit("否"))
-    ).with_columns(pl.lit(product_sheet.frame[ROW]).alias(ROW))
+    computed = frames.rows.with_columns(vetoed=yes_no(pl.col("vetoed"))).with_columns(
+        pl.lit(product_sheet.frame[ROW]).alias(ROW)
+    )
     checked = comparer.compare(product_sheet, computed, RESULT_HEADERS, key=[ROW])
-    pool_sheets = [sheet for name, sheet in sheets.items() if name.startswith(POOL_AMOUNTS)]
-    for sheet in pool_sheets:
+    if POOL_AMOUNTS in sheets:  # with its continuation sheets, read as one
         checked += comparer.compare(
-            sheet, frames.pools, POOL_HEADERS, key=["hospital", "batch", "generic_name", "pool"]
+            sheets[POOL_AMOUNTS], frames.pools, POOL_HEADERS, key=["hospital", "batch", "generic_name", "pool"]
         )
     if SUMMARY in sheets:
         checked += comparer.compare(sheets[SUMMARY], frames.hospitals, SUMMARY_HEADERS, key=["hospital"])
@@ -108,9 +108,9 @@ class _Comparer:
         stored, computed = record[f"stored_{name}"], record[name]
         shown = EMPTY if stored is None else stored
         if not record[FOUND]:
-            self.mismatches.append(Mismatch(sheet.name, record[ROW], sheet.place(header), shown, "（无此行）"))
+            self.mismatches.append(Mismatch(*sheet.locate(record[ROW]), sheet.place(header), shown, "（无此行）"))
         elif not self._same(name, stored, computed):
-            self.mismatches.append(Mismatch(sheet.name, record[ROW], sheet.place(header), shown, _show(computed)))
+            self.mismatches.append(Mismatch(*sheet.locate(record[ROW]), sheet.place(header), shown, _show(computed)))
 
     def _same(self, name: str, stored: str | None, computed) -> bool:
         if computed is None:  # e.g. no 医疗机构名称 given: an empty cell is right

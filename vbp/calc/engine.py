@@ -7,8 +7,10 @@ Both paths call formulas of the core (``vbp.core.retention`` per row,
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 import polars as pl
 
@@ -16,7 +18,7 @@ from vbp.calc.schema import DISPLAY_SHARE_DECIMALS
 from vbp.calc.validate import Inputs
 from vbp.core import vectorized
 from vbp.core.money import round_fraction
-from vbp.core.retention import ProductRow, compute_row, hospital_payable
+from vbp.core.retention import ProductRow, RowResult, compute_row, hospital_payable
 from vbp.core.rules import RuleSet
 from vbp.core.vectorized import Frames
 
@@ -32,9 +34,99 @@ def compute(inputs: Inputs, rule_set: RuleSet, *, engine: str = "auto") -> Frame
     return compute_rows(inputs, rule_set)
 
 
-def _display_share(share: Fraction, rule_set: RuleSet) -> Decimal:
-    decimals = rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
-    return round_fraction(share, decimals, "half_up")
+def compute_rows(inputs: Inputs, rule_set: RuleSet) -> Frames:
+    """The per-row core over every row: the reference path, exact at any size."""
+    totals = dict(inputs.hospitals.select("hospital", "total_visits").iter_rows())
+    pools: dict[str, dict[str, int]] = defaultdict(dict)
+    for hospital, pool, count in inputs.visits.select("hospital", "pool", "visits").iter_rows():
+        pools[hospital][pool] = count
+    keys, results = [], []
+    for record in inputs.products.select(*RowKey._fields, *INPUT_FIELDS).iter_rows(named=True):
+        values = {field: record[field] for field in INPUT_FIELDS}
+        values["pay_ratio"] = Decimal(values["pay_ratio"])
+        hospital = record["hospital"]
+        keys.append(RowKey(*(record[field] for field in RowKey._fields)))
+        results.append(compute_row(rule_set, ProductRow(**values), pools[hospital], totals[hospital]))
+    return result_frames(rule_set, keys, results, {hospital: list(counts) for hospital, counts in pools.items()})
+
+
+INPUT_FIELDS = (
+    "score", "agreed_volume", "base_volume", "bid_price", "weighted_avg_price",
+    "nonselected_amount", "pay_ratio", "actual_volume", "renewal",
+)  # fmt: skip
+MONEY_FIELDS = ("budget", "actual_cost", "surplus")
+
+
+class RowKey(NamedTuple):
+    """What names a product row in the output sheets."""
+
+    hospital: str
+    hospital_name: str | None
+    batch: str
+    generic_name: str
+
+
+def result_frames(
+    rule_set: RuleSet, keys: Iterable[RowKey], results: Iterable[RowResult], pool_order: Mapping[str, Iterable[str]]
+) -> Frames:
+    """The output frames of per-row results, as the column engine gives them.
+
+    The one implementation for the row engine and for a workbook of the web
+    system's own results (``vbp.calc.workbook``). A row's pools follow its
+    hospital's ``pool_order`` (the order of 参保住院人次), any other pool after them.
+    """
+    shown = _DisplayShares(rule_set)
+    positions = {hospital: {pool: index for index, pool in enumerate(pools)} for hospital, pools in pool_order.items()}
+    columns: dict[str, list] = {name: [] for name in ROW_FIELDS}
+    pool_columns: dict[str, list] = {name: [] for name in POOL_FIELDS}
+    by_hospital: dict[str, list[Decimal]] = defaultdict(list)
+    names: dict[str, str | None] = {}
+    for row_id, (key, result) in enumerate(zip(keys, results, strict=True)):
+        for name in ROW_FIELDS:
+            columns[name].append(getattr(result, name))
+        by_hospital[key.hospital].append(result.retained_amount)
+        if names.get(key.hospital) is None:  # the hospital's first name given, as the column engine takes it
+            names[key.hospital] = key.hospital_name
+        position = positions.get(key.hospital, {})
+        for pool, amount in result.pool_amounts.items():
+            values = {
+                "row_id": row_id, "position": position.get(pool, len(position)), "hospital": key.hospital,
+                "batch": key.batch, "generic_name": key.generic_name, "pool": pool, "share": result.shares[pool],
+                "amount": amount,
+            }  # fmt: skip
+            for name, value in values.items():
+                pool_columns[name].append(value)
+    columns["total_share"] = [shown.of(share) for share in columns["total_share"]]
+    pool_columns["share"] = [shown.of(share) for share in pool_columns["share"]]
+    return Frames(
+        rows=_rows_frame(columns, rule_set),
+        pools=_pools_frame(pool_columns, rule_set),
+        hospitals=_hospitals_frame(by_hospital, names, rule_set),
+    )
+
+
+ROW_FIELDS = (
+    "retention_ratio", "vetoed", *MONEY_FIELDS, "total_share", "retained_amount", "payable_amount",
+)  # fmt: skip
+POOL_FIELDS = ("row_id", "position", "hospital", "batch", "generic_name", "pool", "share", "amount")
+
+
+class _DisplayShares:
+    """Shares as shown: to the rule set's decimals, else DISPLAY_SHARE_DECIMALS; each value rounded once."""
+
+    def __init__(self, rule_set: RuleSet):
+        self.decimals = share_display_decimals(rule_set)
+        self.known: dict[Fraction, Decimal] = {}
+
+    def of(self, share: Fraction) -> Decimal:
+        value = self.known.get(share)
+        if value is None:
+            value = self.known[share] = round_fraction(share, self.decimals, "half_up")
+        return value
+
+
+def share_display_decimals(rule_set: RuleSet) -> int:
+    return rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
 
 
 def _column(values: list, scale: int | None = None) -> pl.Series:
@@ -47,86 +139,47 @@ def _scale(values) -> int:
     return max([max(0, -value.as_tuple().exponent) for value in values if value is not None] + [0])
 
 
-def compute_rows(inputs: Inputs, rule_set: RuleSet) -> Frames:
-    """The per-row core over every row: the reference path, exact at any size."""
-    totals = dict(inputs.hospitals.select("hospital", "total_visits").iter_rows())
-    names = dict(inputs.hospitals.select("hospital", "hospital_name").iter_rows())
-    pools: dict[str, dict[str, int]] = defaultdict(dict)
-    for hospital, pool, count in inputs.visits.select("hospital", "pool", "visits").iter_rows():
-        pools[hospital][pool] = count
-    fields = [
-        "score", "agreed_volume", "base_volume", "bid_price", "weighted_avg_price",
-        "nonselected_amount", "pay_ratio", "actual_volume",
-    ]  # fmt: skip
-    results, pool_rows = [], []
-    by_hospital: dict[str, list] = defaultdict(list)
-    product_names = {}
-    for row_id, record in enumerate(
-        inputs.products.select("hospital", "hospital_name", "batch", "generic_name", *fields).iter_rows(named=True)
-    ):
-        values = {field: record[field] for field in fields}
-        values["pay_ratio"] = Decimal(values["pay_ratio"])
-        result = compute_row(rule_set, ProductRow(**values), pools[record["hospital"]], totals[record["hospital"]])
-        results.append(result)
-        by_hospital[record["hospital"]].append(result)
-        product_names.setdefault(record["hospital"], record["hospital_name"])
-        for pool, amount in result.pool_amounts.items():
-            share = _display_share(result.shares[pool], rule_set)
-            pool_rows.append((row_id, record["hospital"], record["batch"], record["generic_name"], pool, share, amount))
-    return Frames(
-        rows=_rows_frame(results, rule_set),
-        pools=_pools_frame(pool_rows, rule_set),
-        hospitals=_hospitals_frame(by_hospital, names, product_names, rule_set),
-    )
-
-
-def _rows_frame(results: list, rule_set: RuleSet) -> pl.DataFrame:
-    money = {name: [getattr(r, name) for r in results] for name in ("budget", "actual_cost", "surplus")}
-    money_scale = max((_scale(values) for values in money.values()), default=0)
-    ratios = [r.retention_ratio for r in results]
-    share_scale = rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
+def _rows_frame(columns: dict[str, list], rule_set: RuleSet) -> pl.DataFrame:
+    money_scale = max((_scale(columns[name]) for name in MONEY_FIELDS), default=0)
+    ratios = columns["retention_ratio"]
     q = rule_set.amount_decimals
     return pl.DataFrame(
         {
             "retention_ratio": _column(ratios, _scale(ratios)),
-            "vetoed": _column([r.vetoed for r in results]).cast(pl.Boolean),
-            **{name: _column(values, money_scale) for name, values in money.items()},
-            "total_share": _column([_display_share(r.total_share, rule_set) for r in results], share_scale),
-            "retained_amount": _column([r.retained_amount for r in results], q),
-            "payable_amount": _column([r.payable_amount for r in results], q),
+            "vetoed": pl.Series(columns["vetoed"], dtype=pl.Boolean),
+            **{name: _column(columns[name], money_scale) for name in MONEY_FIELDS},
+            "total_share": _column(columns["total_share"], share_display_decimals(rule_set)),
+            "retained_amount": _column(columns["retained_amount"], q),
+            "payable_amount": _column(columns["payable_amount"], q),
         }
     )
 
 
-def _pools_frame(pool_rows: list, rule_set: RuleSet) -> pl.DataFrame:
-    share_scale = rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
-    columns = list(zip(*pool_rows, strict=True)) or [[]] * 7
-    return pl.DataFrame(
+def _pools_frame(columns: dict[str, list], rule_set: RuleSet) -> pl.DataFrame:
+    frame = pl.DataFrame(
         {
-            "row_id": pl.Series(columns[0], dtype=pl.UInt32),
-            "hospital": pl.Series(columns[1], dtype=pl.String),
-            "batch": pl.Series(columns[2], dtype=pl.String),
-            "generic_name": pl.Series(columns[3], dtype=pl.String),
-            "pool": pl.Series(columns[4], dtype=pl.String),
-            "share": _column(list(columns[5]), share_scale),
-            "amount": _column(list(columns[6]), rule_set.amount_decimals),
+            "row_id": pl.Series(columns["row_id"], dtype=pl.UInt32),
+            "position": pl.Series(columns["position"], dtype=pl.UInt32),
+            **{
+                name: pl.Series(columns[name], dtype=pl.String)
+                for name in ("hospital", "batch", "generic_name", "pool")
+            },
+            "share": _column(columns["share"], share_display_decimals(rule_set)),
+            "amount": _column(columns["amount"], rule_set.amount_decimals),
         }
     )
+    return frame.sort("row_id", "position", maintain_order=True).drop("position")
 
 
-def _hospitals_frame(by_hospital: dict, names: dict, product_names: dict, rule_set: RuleSet) -> pl.DataFrame:
+def _hospitals_frame(by_hospital: dict[str, list[Decimal]], names: dict, rule_set: RuleSet) -> pl.DataFrame:
     q = rule_set.amount_decimals
     hospitals = list(by_hospital)
     return pl.DataFrame(
         {
             "hospital": pl.Series(hospitals, dtype=pl.String),
-            "hospital_name": pl.Series([product_names[h] for h in hospitals], dtype=pl.String),
+            "hospital_name": pl.Series([names[h] for h in hospitals], dtype=pl.String),
             "product_count": pl.Series([len(by_hospital[h]) for h in hospitals], dtype=pl.Int64),
-            "retained_total": _column(
-                [sum((r.retained_amount for r in by_hospital[h]), Decimal(0)) for h in hospitals], q
-            ),
-            "payable_total": _column(
-                [hospital_payable((r.retained_amount for r in by_hospital[h]), rule_set) for h in hospitals], q
-            ),
+            "retained_total": _column([sum(by_hospital[h], Decimal(0)) for h in hospitals], q),
+            "payable_total": _column([hospital_payable(by_hospital[h], rule_set) for h in hospitals], q),
         }
     )

@@ -10,6 +10,10 @@ shows for it, also when a title or blank rows sit above the header.
 
 A sheet is parsed once: the header row is found by reading the first rows of
 the sheet's XML straight from the zip, not by loading the sheet twice.
+
+A sheet longer than Excel allows continues on sheets named 名称2, 名称3… (as
+the writer splits it); those of the families asked for are read back as one
+sheet whose rows still name the sheet and row Excel shows.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from vbp.calc.problems import Problem, column_letter
 
 ROW = "__row"
 HEADER_SEARCH_ROWS = 20  # a header may sit below a title and blank rows, within this many rows
+PART_ROWS = 1 << 32  # ROW of a row on a continuation sheet: its part's index × PART_ROWS + its Excel row
 
 
 @dataclass
@@ -40,9 +45,17 @@ class RawSheet:
     name: str
     frame: pl.DataFrame
     letters: dict[str, str]  # header → "G（约定采购量）"
+    parts: tuple[str, ...] = ()  # the sheets it was read from, when it continued on others
 
     def place(self, header: str) -> str:
         return self.letters.get(header, f"（{header}）")
+
+    def locate(self, row: int | None) -> tuple[str, int | None]:
+        """The sheet and the row number Excel shows of a ROW value."""
+        if row is None or row < PART_ROWS:
+            return self.name, row
+        part, excel_row = divmod(row, PART_ROWS)
+        return self.parts[part], excel_row
 
 
 def read_input(
@@ -50,31 +63,77 @@ def read_input(
     known_headers: set[str],
     text_headers: set[str] | None = None,
     sheet_names: Collection[str] | None = None,
+    continued: Collection[str] = (),
 ) -> tuple[dict[str, RawSheet], list[Problem]]:
     """The sheets of a workbook or CSV folder (those in ``sheet_names``, or all).
 
     ``known_headers`` find each sheet's header row; ``text_headers`` (default: all
-    known headers) are read as text. A CSV folder is all text.
+    known headers) are read as text. A CSV folder is all text. A sheet named in
+    ``continued`` is joined with its continuation sheets (名称2, 名称3…).
     """
     path = Path(path)
     text_headers = known_headers if text_headers is None else text_headers
     if not path.exists():
         return {}, [Problem(path.name, None, "", "文件或文件夹不存在")]
     if path.is_dir():
-        return _read_csv_folder(path, sheet_names), []
+        return _join_continued(_read_csv_folder(path, sheet_names, continued), continued), []
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}, [Problem(path.name, None, "", "应为 .xlsx 工作簿或 CSV 文件夹")]
     try:
-        return _read_xlsx(path, known_headers, text_headers, sheet_names), []
+        sheets = _read_xlsx(path, known_headers, text_headers, sheet_names, continued)
+        return _join_continued(sheets, continued), []
     except (zipfile.BadZipFile, fastexcel.FastExcelError) as error:
         return {}, [Problem(path.name, None, "", f"无法读取工作簿（{error}）")]
 
 
+def _continuations(name: str, names: Collection[str]) -> list[str]:
+    """A sheet's continuation sheets among ``names``: 名称2, 名称3… as long as they follow on."""
+    found = []
+    while f"{name}{len(found) + 2}" in names:
+        found.append(f"{name}{len(found) + 2}")
+    return found
+
+
+def _wanted(names: list[str], sheet_names: Collection[str] | None, continued: Collection[str]) -> list[str]:
+    """The sheets to read: those asked for, and the continuations of those that may continue."""
+    if sheet_names is None:
+        return names
+    chosen = {name for name in names if name in sheet_names}
+    for name in list(chosen):
+        if name in continued:
+            chosen.update(_continuations(name, names))
+    return [name for name in names if name in chosen]
+
+
+def _join_continued(sheets: dict[str, RawSheet], continued: Collection[str]) -> dict[str, RawSheet]:
+    """Each sheet of ``continued`` with its continuation sheets, as one sheet."""
+    joined = dict(sheets)
+    for name in continued:
+        if name not in sheets:
+            continue
+        followers = _continuations(name, sheets)
+        if not followers:
+            continue
+        parts = [sheets[name], *(joined.pop(follower) for follower in followers)]
+        frames = [
+            part.frame.with_columns(pl.col(ROW) + index * PART_ROWS) for index, part in enumerate(parts)
+        ]  # a column typed as numbers on one part and as text on another becomes text
+        letters = {header: place for part in reversed(parts) for header, place in part.letters.items()}
+        joined[name] = RawSheet(
+            name, pl.concat(frames, how="diagonal_relaxed"), letters, tuple(part.name for part in parts)
+        )
+    return joined
+
+
 def _read_xlsx(
-    path: Path, known_headers: set[str], text_headers: set[str], sheet_names: Collection[str] | None
+    path: Path,
+    known_headers: set[str],
+    text_headers: set[str],
+    sheet_names: Collection[str] | None,
+    continued: Collection[str],
 ) -> dict[str, RawSheet]:
     reader = fastexcel.read_excel(path)
-    names = [name for name in reader.sheet_names if sheet_names is None or name in sheet_names]
+    names = _wanted(reader.sheet_names, sheet_names, continued)
     starts = _sheet_starts(path, names)
     sheets = {}
     with ThreadPoolExecutor(1, thread_name_prefix="scan") as scanner:
@@ -320,11 +379,13 @@ def _resolve(rows: list[dict[int, str]], kinds: list[dict[int, str]], shared: di
     ]
 
 
-def _read_csv_folder(folder: Path, sheet_names: Collection[str] | None) -> dict[str, RawSheet]:
+def _read_csv_folder(
+    folder: Path, sheet_names: Collection[str] | None, continued: Collection[str]
+) -> dict[str, RawSheet]:
     sheets = {}
-    for csv_path in sorted(folder.glob("*.csv")):
-        if sheet_names is not None and csv_path.stem not in sheet_names:
-            continue
+    paths = {path.stem: path for path in sorted(folder.glob("*.csv"))}
+    for name in _wanted(list(paths), sheet_names, continued):
+        csv_path = paths[name]
         frame = pl.read_csv(csv_path, infer_schema=False, encoding="utf8-lossy", raise_if_empty=False)
         frame = frame.rename({column: _clean(column) for column in frame.columns})
         letters = {column: f"{column_letter(index)}（{column}）" for index, column in enumerate(frame.columns)}

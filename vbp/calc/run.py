@@ -14,23 +14,20 @@ from vbp.calc import engine
 from vbp.calc.problems import InputError, Problem
 from vbp.calc.reader import ROW, RawSheet, read_input
 from vbp.calc.schema import (
-    DISPLAY_SHARE_DECIMALS,
+    CONTINUED_SHEETS,
     HOSPITAL_COLUMNS,
     HOSPITALS,
     INPUT_SHEETS,
-    POOL_AMOUNTS,
-    POOL_HEADERS,
     PRODUCT_COLUMNS,
-    PRODUCTS,
     RESULT_HEADERS,
     RULES,
-    SUMMARY,
-    SUMMARY_HEADERS,
     VISIT_COLUMNS,
     VISITS,
+    Column,
 )
 from vbp.calc.validate import Inputs, validate
-from vbp.calc.writer import Sheet, money_format, percent_format, rules_sheet, write_workbook
+from vbp.calc.workbook import calculation_sheets, yes_no
+from vbp.calc.writer import Sheet, write_workbook
 from vbp.core.rules import RuleSet, parse_rule_set
 from vbp.core.vectorized import Frames
 
@@ -38,9 +35,9 @@ from vbp.core.vectorized import Frames
 KNOWN_HEADERS = {column.header for columns, _ in INPUT_SHEETS.values() for column in columns} | set(
     RESULT_HEADERS.values()
 )
-TEXT_HEADERS = {
-    column.header for columns, _ in INPUT_SHEETS.values() for column in columns if column.kind == "text"
-} | {RESULT_HEADERS["vetoed"]}
+TEXT_HEADERS = {column.header for columns, _ in INPUT_SHEETS.values() for column in columns if column.read_as_text} | {
+    RESULT_HEADERS["vetoed"]
+}
 
 
 @dataclass
@@ -59,7 +56,9 @@ def load(
     """Read and validate an input (only its input sheets, if so asked), or raise InputError with every problem."""
     timings = timings or Timings()
     started = time.perf_counter()
-    sheets, problems = read_input(path, KNOWN_HEADERS, TEXT_HEADERS, INPUT_SHEETS if inputs_only else None)
+    sheets, problems = read_input(
+        path, KNOWN_HEADERS, TEXT_HEADERS, INPUT_SHEETS if inputs_only else None, CONTINUED_SHEETS
+    )
     if problems:
         raise InputError(problems)
     started = timings.mark("read", started)
@@ -80,52 +79,27 @@ def stored_rule_set(sheets: dict[str, RawSheet]) -> RuleSet | None:
 
 
 def output_sheets(inputs: Inputs, sheets: dict[str, RawSheet], frames: Frames, rule_set: RuleSet) -> list[Sheet]:
-    """The output workbook: 品种明细 with results, 分统筹区留用金额, 汇总, the other inputs and 规则.
-
-    Carrying the inputs makes the output a complete calculation workbook (测算底稿)
-    that ``vbp calc --check`` can verify on its own.
-    """
-    q = rule_set.amount_decimals
-    share_decimals = rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
-    share_format = percent_format(share_decimals - 2)
-    money = money_format(q)
-    products = _products_with_results(inputs, frames)
-    pools = frames.pools.select(*[pl.col(name).alias(header) for name, header in POOL_HEADERS.items()])
-    summary = frames.hospitals.select(*[pl.col(name).alias(header) for name, header in SUMMARY_HEADERS.items()])
-    return [
-        Sheet(
-            PRODUCTS,
-            products,
-            {
-                "结余留用比例": percent_format(0),
-                "参保患者使用量占比": share_format,
-                **{
-                    RESULT_HEADERS[name]: money
-                    for name in ("budget", "actual_cost", "surplus", "retained_amount", "payable_amount")
-                },
-            },
-        ),
-        Sheet(POOL_AMOUNTS, pools, {"参保患者使用量占比": share_format, "留用金额": money}),
-        Sheet(SUMMARY, summary, {"留用金额合计": money, "应留用金额合计": money}),
-        Sheet(HOSPITALS, as_given(sheets[HOSPITALS], inputs.hospitals, HOSPITAL_COLUMNS)),
-        Sheet(VISITS, as_given(sheets[VISITS], inputs.visits, VISIT_COLUMNS)),
-        rules_sheet(rule_set),
-    ]
+    """The output workbook: the input sheets as given (numbers typed), with the results (``calculation_sheets``)."""
+    return calculation_sheets(
+        as_given(inputs.product_sheet, inputs.products, PRODUCT_COLUMNS),
+        as_given(sheets[HOSPITALS], inputs.hospitals, HOSPITAL_COLUMNS),
+        as_given(sheets[VISITS], inputs.visits, VISIT_COLUMNS),
+        frames,
+        rule_set,
+    )
 
 
-def as_given(sheet: RawSheet, typed: pl.DataFrame, columns: tuple) -> pl.DataFrame:
-    """An input sheet's rows in its own column order, known numbers typed, other columns untouched."""
-    names = {column.header: column.name for column in columns}
+def as_given(sheet: RawSheet, typed: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
+    """An input sheet's rows in its own column order, known columns typed, other columns untouched."""
+    known = {column.header: column for column in columns}
     kept = [h for h in sheet.frame.columns if h != ROW and h not in RESULT_HEADERS.values()]
-    return pl.DataFrame([typed[names[h]].alias(h) if h in names else sheet.frame[h] for h in kept])
+    return pl.DataFrame([_typed_column(typed, known[h]).alias(h) if h in known else sheet.frame[h] for h in kept])
 
 
-def _products_with_results(inputs: Inputs, frames: Frames) -> pl.DataFrame:
-    """The input rows as given (numbers typed), then the result columns."""
-    given = as_given(inputs.product_sheet, inputs.products, PRODUCT_COLUMNS)
-    results = frames.rows.with_columns(vetoed=pl.when(pl.col("vetoed")).then(pl.lit("是")).otherwise(pl.lit("否")))
-    results = results.select(*[pl.col(name).alias(header) for name, header in RESULT_HEADERS.items()])
-    return given.hstack(results) if given.width else results
+def _typed_column(typed: pl.DataFrame, column: Column) -> pl.Series:
+    if column.kind == "yes_no":
+        return typed.select(yes_no(pl.col(column.name))).to_series()
+    return typed[column.name]
 
 
 @dataclass(frozen=True)

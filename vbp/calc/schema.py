@@ -10,13 +10,14 @@ VISITS = "参保住院人次"
 POOL_AMOUNTS = "分统筹区留用金额"
 SUMMARY = "汇总"
 RULES = "规则"
+YES, NO = "是", "否"
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
     name: str  # the English field name used in code
-    kind: str  # text | decimal | integer | percent
+    kind: str  # text | yes_no | decimal | integer | percent
     required: bool = True
     minimum: int | None = None
     maximum: int | None = None
@@ -27,6 +28,8 @@ class Column:
         """What a valid value looks like, in the words of the error report."""
         if self.kind == "text":
             return "文本"
+        if self.kind == "yes_no":
+            return f"“{YES}”或“{NO}”"
         if self.kind == "percent":
             return "1–100 的整数（百分比，如 70 或 70%）"
         noun = "整数" if self.kind == "integer" else "数字"
@@ -36,11 +39,16 @@ class Column:
             return f"{'>' if self.exclusive_minimum else '≥'} {self.minimum} 的{noun}"
         return noun
 
+    @property
+    def read_as_text(self) -> bool:
+        return self.kind in ("text", "yes_no")
+
 
 PRODUCT_COLUMNS = (
     Column("医疗机构编码", "hospital", "text"),
     Column("医疗机构名称", "hospital_name", "text", required=False),
     Column("带量批次", "batch", "text"),
+    Column("接续批次", "renewal", "yes_no", required=False),  # empty or no column: 否
     Column("药品通用名", "generic_name", "text"),
     Column("规格", "spec", "text", required=False),
     Column("综合得分", "score", "decimal", minimum=0, maximum=100),
@@ -103,3 +111,5 @@ SUMMARY_HEADERS = {
 # Shares with no rule-set rounding are shown to this many decimals of the ratio.
 DISPLAY_SHARE_DECIMALS = 8
 EXCEL_MAX_ROWS = 1_048_576
+# Sheets a long workbook may continue on further sheets (名称2, 名称3…), read back as one.
+CONTINUED_SHEETS = (PRODUCTS, HOSPITALS, VISITS, POOL_AMOUNTS, SUMMARY)

@@ -16,8 +16,10 @@ from vbp.calc.reader import ROW, RawSheet
 from vbp.calc.schema import (
     HOSPITALS,
     INPUT_SHEETS,
+    NO,
     PRODUCTS,
     VISITS,
+    YES,
     Column,
 )
 from vbp.core.money import NumberFormatError, parse_decimal
@@ -79,14 +81,16 @@ def _typed_sheet(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, .
     if missing:
         return None
     frame = sheet.frame
-    numbers = [column for column in columns if column.kind != "text" and column.header in frame.columns]
+    numbers = [column for column in columns if not column.read_as_text and column.header in frame.columns]
     typed_numbers = _numbers(sheet, numbers, problems)
     values = [pl.col(ROW)]
     for column in columns:
         if column.header not in frame.columns:
-            values.append(pl.lit(None, dtype=pl.String if column.kind == "text" else pl.Int64).alias(column.name))
+            values.append(_absent(column).alias(column.name))
         elif column.kind == "text":
             values.append(_text(sheet, column, problems))
+        elif column.kind == "yes_no":
+            values.append(_yes_no(sheet, column, problems))
         else:
             values.append(pl.lit(typed_numbers[column.name]).alias(column.name))
     typed = frame.select(values)
@@ -94,13 +98,31 @@ def _typed_sheet(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, .
     return typed
 
 
+def _absent(column: Column) -> pl.Expr:
+    """The value of an optional column the sheet does not have: empty, or 否."""
+    if column.kind == "yes_no":
+        return pl.lit(False)
+    return pl.lit(None, dtype=pl.String if column.kind == "text" else pl.Int64)
+
+
 def _text(sheet: RawSheet, column: Column, problems: list[Problem]) -> pl.Expr:
     frame = sheet.frame
     text = frame[column.header].cast(pl.String)
     if column.required:
         for row in frame.filter(text.is_null())[ROW].to_list():
-            problems.append(Problem(sheet.name, row, sheet.place(column.header), "不能为空"))
+            problems.append(Problem(*sheet.locate(row), sheet.place(column.header), "不能为空"))
     return pl.lit(text).alias(column.name)
+
+
+def _yes_no(sheet: RawSheet, column: Column, problems: list[Problem]) -> pl.Expr:
+    """是 → true, 否 or empty → false; anything else is reported."""
+    text = pl.col(column.header).cast(pl.String)
+    bad = sheet.frame.filter(text.is_not_null() & ~text.is_in([YES, NO]))
+    for row, value in bad.select(ROW, text).iter_rows():
+        problems.append(
+            Problem(*sheet.locate(row), sheet.place(column.header), f"应为{column.expected}，实为“{value}”")
+        )
+    return (text == YES).fill_null(False).alias(column.name)
 
 
 def _numbers(sheet: RawSheet, columns: list[Column], problems: list[Problem]) -> dict[str, pl.Series]:
@@ -194,7 +216,7 @@ def _repair_unusual(shown: pl.DataFrame, i: int, sheet: RawSheet, column: Column
             value = None
         if value is None or "%" in body:
             problems.append(
-                Problem(sheet.name, row, sheet.place(column.header), f"应为{column.expected}，实为“{raw_value}”")
+                Problem(*sheet.locate(row), sheet.place(column.header), f"应为{column.expected}，实为“{raw_value}”")
             )
             continue
         digits = format(value, "f")
@@ -235,9 +257,9 @@ def _check_range(
     missing = value.is_null() & pl.col(f"raw{i}").is_null()
     if column.required:
         for row in shown.filter(missing)[ROW].to_list():
-            problems.append(Problem(sheet.name, row, sheet.place(column.header), "不能为空"))
+            problems.append(Problem(*sheet.locate(row), sheet.place(column.header), "不能为空"))
     for row, raw in shown.filter(value.is_not_null() & bad).select(ROW, f"raw{i}").iter_rows():
-        problems.append(Problem(sheet.name, row, sheet.place(column.header), f"应为{column.expected}，实为“{raw}”"))
+        problems.append(Problem(*sheet.locate(row), sheet.place(column.header), f"应为{column.expected}，实为“{raw}”"))
 
 
 def _check_duplicates(sheet: RawSheet, typed: pl.DataFrame, key: tuple[str, ...], problems: list[Problem]) -> None:
@@ -247,7 +269,10 @@ def _check_duplicates(sheet: RawSheet, typed: pl.DataFrame, key: tuple[str, ...]
     headers = [column.header for column in INPUT_SHEETS[sheet.name][0] if column.name in key]
     place = "、".join(sheet.place(header) for header in headers)
     for row, first_row in duplicates.select(ROW, "first").iter_rows():
-        problems.append(Problem(sheet.name, row, place, f"{'、'.join(headers)}与第{first_row}行重复"))
+        name, excel_row = sheet.locate(row)
+        first_name, first_excel_row = sheet.locate(first_row)
+        first = f"第{first_excel_row}行" if first_name == name else f"“{first_name}”第{first_excel_row}行"
+        problems.append(Problem(name, excel_row, place, f"{'、'.join(headers)}与{first}重复"))
 
 
 def _check_links(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet], problems: list[Problem]) -> None:
@@ -255,17 +280,24 @@ def _check_links(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet], pr
     products, hospitals, visits = typed[PRODUCTS], typed[HOSPITALS], typed[VISITS]
     code = sheets[PRODUCTS].place("医疗机构编码")
     for row, hospital in products.join(hospitals, on="hospital", how="anti").select(ROW, "hospital").iter_rows():
-        problems.append(Problem(PRODUCTS, row, code, f"医疗机构 {hospital} 在“{HOSPITALS}”表中没有上一年度住院总人次"))
+        problems.append(
+            Problem(
+                *sheets[PRODUCTS].locate(row), code, f"医疗机构 {hospital} 在“{HOSPITALS}”表中没有上一年度住院总人次"
+            )
+        )
     for row, hospital in visits.join(hospitals, on="hospital", how="anti").select(ROW, "hospital").iter_rows():
         problems.append(
-            Problem(VISITS, row, sheets[VISITS].place("医疗机构编码"), f"医疗机构 {hospital} 不在“{HOSPITALS}”表中")
+            Problem(
+                *sheets[VISITS].locate(row),
+                sheets[VISITS].place("医疗机构编码"),
+                f"医疗机构 {hospital} 不在“{HOSPITALS}”表中",
+            )
         )
     used = hospitals.join(products.select("hospital").unique(), on="hospital", how="semi")
     for row, hospital in used.join(visits, on="hospital", how="anti").select(ROW, "hospital").iter_rows():
         problems.append(
             Problem(
-                HOSPITALS,
-                row,
+                *sheets[HOSPITALS].locate(row),
                 sheets[HOSPITALS].place("医疗机构编码"),
                 f"医疗机构 {hospital} 在“{VISITS}”表中没有参保住院人次",
             )
@@ -276,8 +308,7 @@ def _check_links(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet], pr
     for row, hospital, total, pooled in over.select(ROW, "hospital", "total_visits", "pooled").iter_rows():
         problems.append(
             Problem(
-                HOSPITALS,
-                row,
+                *sheets[HOSPITALS].locate(row),
                 place,
                 f"医疗机构 {hospital} 各统筹区住院人次合计 {pooled} 超过上一年度住院总人次 {total}",
             )

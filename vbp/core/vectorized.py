@@ -99,6 +99,14 @@ def _veto_expr(rule_set: RuleSet, frame: pl.DataFrame) -> pl.Expr:
     return vetoed.fill_null(False)
 
 
+def _retains_nothing(rule_set: RuleSet, frame: pl.DataFrame) -> pl.Expr:
+    """Vetoed rows, and rows of a renewal (接续) batch when the rule set lets none retain (spec/domain.md)."""
+    nothing = pl.col("vetoed")
+    if not rule_set.renewal_retains and "renewal" in frame.columns:
+        nothing = nothing | pl.col("renewal").fill_null(False)
+    return nothing
+
+
 def _surplus_exprs(frame: pl.DataFrame) -> tuple[dict[str, pl.Expr], int, int]:
     """Budget, actual cost and surplus as Int128 at one scale, and a bound on their size."""
     base, s_base = _scaled(frame, "base_volume")
@@ -145,7 +153,10 @@ def compute(
     visits: pl.DataFrame,
     display_share_decimals: int,
 ) -> Frames | None:
-    """Every figure of every product row, or None when 128 bits might not hold them exactly."""
+    """Every figure of every product row, or None when 128 bits might not hold them exactly.
+
+    ``products`` has the fields of ``ProductRow``; without a ``renewal`` column no row is of a renewal batch.
+    """
     q = rule_set.amount_decimals
     products = products.with_row_index("row_id")
     money, money_scale, surplus_bound = _surplus_exprs(products)
@@ -172,7 +183,7 @@ def compute(
     rows = products.join(per_hospital, on="hospital", how="left").with_columns(
         **money, vetoed=_veto_expr(rule_set, products)
     )
-    rows = rows.with_columns(ratio=pl.when(pl.col("vetoed")).then(_lit(0)).otherwise(ratio))
+    rows = rows.with_columns(ratio=pl.when(_retains_nothing(rule_set, products)).then(_lit(0)).otherwise(ratio))
     product = pl.col("surplus") * pl.col("ratio") * pl.col("weight_sum").cast(I128)
     if share_scale is None:
         units = _round_half_up(
