@@ -1,4 +1,16 @@
 """申诉管理: a hospital's appeals on a batch, the bureau's replies."""
 
+from django.urls import path
+
+from vbp.appeals import views
+
 app_name = "appeals"
-urlpatterns = []
+urlpatterns = [
+    path("", views.appeal_list, name="list"),
+    path("new/", views.new_appeal, name="new"),
+    path("<int:pk>/", views.appeal_detail, name="detail"),
+    path("<int:pk>/follow-up/", views.follow_up, name="follow_up"),
+    path("<int:pk>/reply/", views.reply, name="reply"),
+    path("<int:pk>/close/", views.close, name="close"),
+    path("attachment/<int:pk>/", views.attachment_file, name="attachment"),
+]
