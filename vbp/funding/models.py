@@ -133,6 +133,7 @@ class AmountSheet(models.Model):
     rule_set = models.ForeignKey("rulesets.RuleSetVersion", verbose_name="考核方案", on_delete=models.PROTECT)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     pay_ratio = models.PositiveSmallIntegerField("医保基金平均支付比例（%）")
+    decimals = models.PositiveSmallIntegerField("金额小数位", default=2)  # the rule set's, for display and export
     total_visits = models.PositiveIntegerField("上一年度住院总人次")
     pool_visits = models.JSONField("各统筹区住院人次", default=dict)  # {pool name: visits}
     product_count = models.PositiveIntegerField("品种数")

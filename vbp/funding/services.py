@@ -145,7 +145,7 @@ def save_total_visits(user, report: VisitReport, total, *, version: int | None =
         raise FundingRefused("上一年度住院总人次应为大于 0 的整数")
     with transaction.atomic():
         report = _locked_report(report, version)
-        _check_own_hospital(user, report)
+        check_own_hospital(user, report)
         if report.status == Entry.SUBMITTED:
             raise FundingRefused("住院总人次已提交，不能修改")
         before = snapshot(report, ["total_visits"])
@@ -157,7 +157,7 @@ def submit_total_visits(user, report: VisitReport, *, version: int | None = None
     """提交 the total with its proof; the bureaus can then enter their insured's visits."""
     with transaction.atomic():
         report = _locked_report(report, version)
-        _check_own_hospital(user, report)
+        check_own_hospital(user, report)
         if report.status == Entry.SUBMITTED:
             raise FundingRefused("住院总人次已提交")
         if report.total_visits is None:
@@ -228,7 +228,7 @@ def submit_pool_visits(user, report: VisitReport, *, version: int | None = None)
         return report
 
 
-def _check_own_hospital(user, report: VisitReport) -> None:
+def check_own_hospital(user, report: VisitReport) -> None:
     if not (user.is_authenticated and user.role == Role.HOSPITAL and user.hospital_id == report.hospital_id):
         raise FundingRefused("只有该医疗机构本身可以填报住院总人次")
 
@@ -360,7 +360,7 @@ def _store(sheet: AmountSheet | None, inputs: SheetInputs) -> AmountSheet:
     rule_set, rows, totals = compute_sheet(inputs)
     q = rule_set.amount_decimals
     fields = {
-        "rule_set_id": inputs.assessment.rule_set_id, "pay_ratio": inputs.pay_ratio,
+        "rule_set_id": inputs.assessment.rule_set_id, "pay_ratio": inputs.pay_ratio, "decimals": q,
         "total_visits": inputs.report.total_visits, "pool_visits": inputs.visits,
         "product_count": totals.product_count, "budget_total": totals.budget, "surplus_total": totals.surplus,
         "retained_total": totals.retained, "payable_total": totals.payable,

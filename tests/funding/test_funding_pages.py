@@ -1,0 +1,192 @@
+"""Funding pages as their users reach them: ratios, visits, shares, the amount review and 确认, overview, workbook."""
+
+import io
+import subprocess
+import sys
+from decimal import Decimal
+
+import funding_steps as steps
+import openpyxl
+import pytest
+
+from vbp.catalog.models import Batch, Hospital
+from vbp.funding.models import AmountSheet, PayRatio
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+user = steps.user
+
+
+def signed_in(client, name: str):
+    client.force_login(user(name))
+    return client
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def batch():
+    return Batch.objects.get(name=steps.BATCH)
+
+
+@pytest.fixture
+def hospital():
+    return user("demo_hospital").hospital
+
+
+def test_the_province_edits_saves_and_submits_a_ratio_on_its_page(client, batch):
+    signed_in(client, "demo_province")
+    page = client.get("/funding/ratios/?year=2024")
+    assert "全省医保基金支付比例维护" in text(page) and batch.name in text(page)
+    client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"percent": "70", "action": "save"})
+    response = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"action": "submit"}, follow=True)
+    assert "已提交" in text(response)
+    assert PayRatio.objects.get(batch=batch, year=2024).status == "submitted"
+    refused = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"percent": "80", "action": "save"}, follow=True)
+    assert "不能修改" in text(refused) and PayRatio.objects.get(batch=batch).percent == 70
+
+
+def test_a_ratio_out_of_range_is_refused_on_the_page(client, batch):
+    signed_in(client, "demo_province")
+    response = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"percent": "0"}, follow=True)
+    assert "1–100 的整数" in text(response) and not PayRatio.objects.filter(percent=0).exists()
+
+
+def test_the_hospital_enters_its_total_uploads_proof_and_submits(client, hospital, settings, tmp_path):
+    signed_in(client, "demo_hospital")
+    listed = text(client.get("/funding/visits/"))
+    assert "医疗机构上一年度住院总人次填报" in listed and hospital.name in listed
+    url = f"/funding/visits/{hospital.pk}/2024/"
+    client.post(url + "total/", {"total_visits": "12000", "action": "save"})
+    refused = client.post(url + "total/", {"action": "submit"}, follow=True)
+    assert "证明材料" in text(refused)
+    fake = io.BytesIO(b"not a pdf at all")
+    fake.name = "住院人次.pdf"
+    assert "只能上传" in text(client.post(url + "proof/", {"file": fake}, follow=True))
+    proof = io.BytesIO(b"%PDF-1.4\n%%EOF\n")
+    proof.name = "住院人次.pdf"
+    client.post(url + "proof/", {"file": proof})
+    response = client.post(url + "total/", {"action": "submit"}, follow=True)
+    assert "已提交" in text(response) and "住院人次.pdf" in text(response)
+
+
+def test_the_city_bureau_enters_and_submits_its_insureds_visits(client, hospital):
+    steps.total_visits(hospital, 1000)
+    signed_in(client, "demo_city")
+    listed = client.get("/funding/visits/?name=小店区人民医院")
+    assert hospital.name in text(listed) and "维护住院人次" in text(listed)
+    url = f"/funding/visits/{hospital.pk}/2024/pools/"
+    too_many = client.post(url, {f"pool_{hospital.home_pool_id}": "1001", "action": "save"}, follow=True)
+    assert "超过医疗机构住院总人次 1000" in text(too_many)
+    response = client.post(url, {f"pool_{hospital.home_pool_id}": "800", "action": "submit"}, follow=True)
+    assert "已提交" in text(response) and "80.00%" in text(response)
+
+
+def test_the_share_query_shows_totals_and_a_province_direct_hospitals_cities(client):
+    direct = Hospital.objects.filter(province_direct=True).order_by("code").first()
+    steps.total_visits(direct, 100000)
+    counts = {pool.name: 1000 for pool in steps.services.required_pools(direct)}
+    steps.pool_visits(direct, counts)
+    signed_in(client, "demo_province")
+    listed = text(client.get(f"/funding/shares/?name={direct.name}"))
+    assert "100000" in listed and "12.00%" in listed
+    detail = text(client.get(f"/funding/shares/{direct.pk}/2024/"))
+    assert "异地医保参保者在省直医院住院人数" in detail and detail.count("1.00%") == 12
+
+
+def test_the_amount_page_says_what_is_missing(client, hospital, batch):
+    steps.reviewed(hospital)
+    signed_in(client, "demo_city")
+    page = text(client.get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/"))
+    assert "资料未齐" in page and "本批次医保基金平均支付比例未提交" in page and "确认</button>" not in page
+
+
+def test_the_bureau_confirms_from_the_page_with_the_formula_and_every_input(client, hospital, batch):
+    steps.ready(hospital)
+    signed_in(client, "demo_city")
+    listed = text(client.get(f"/funding/amounts/?batch={batch.code}&status=pending"))
+    assert hospital.name in listed and "待确认" in listed
+    url = f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/"
+    page = text(client.get(url))
+    assert "采购量基数×同通用名药械加权平均价×医保基金平均支付比例" in page and "70%" in page and "80.00%" in page
+    sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
+    response = client.post(url + "confirm/", {"version": sheet.version}, follow=True)
+    assert "已确认" in text(response)
+    sheet.refresh_from_db()
+    assert sheet.status == "confirmed" and sheet.confirmed_by == user("demo_city")
+
+
+def test_another_citys_amounts_are_not_found(client, hospital, batch):
+    steps.ready(hospital)
+    signed_in(client, "demo_city2")
+    assert client.get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/").status_code == 404
+    assert client.post(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/confirm/").status_code == 404
+    assert hospital.name not in text(client.get("/funding/amounts/"))
+
+
+def test_the_province_overview_counts_each_citys_sheets(client, hospital, batch):
+    steps.ready(hospital)
+    other = Hospital.objects.filter(city__name="大同市", province_direct=False).order_by("code").first()
+    steps.reviewed(other)
+    signed_in(client, "demo_province")
+    page = text(client.get(f"/funding/overview/?batch={batch.code}"))
+    assert "各地市医保资金留用金额审核情况" in page and "太原市" in page and "大同市" in page
+    assert "待确认" in page and "资料未齐" in page
+
+
+def test_the_hospital_sees_its_own_amounts_but_cannot_confirm(client, hospital, batch):
+    steps.ready(hospital)
+    signed_in(client, "demo_hospital")
+    page = text(client.get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/"))
+    assert "应留用金额" in page and "确认</button>" not in page
+    response = client.post(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/confirm/", follow=True)
+    assert "无权确认" in text(response)
+
+
+def test_wuhans_surplus_pages_show_the_batch_and_its_hospitals(client, hospital, batch):
+    steps.ready(hospital)
+    signed_in(client, "demo_city")
+    sheet = AmountSheet.objects.get(hospital=hospital)
+    batches = text(client.get("/funding/surplus/?year=2024"))
+    assert batch.name in batches
+    hospitals = text(client.get(f"/funding/surplus/{batch.pk}/2024/"))
+    assert hospital.name in hospitals and f"{sheet.product_count}" in hospitals
+
+
+def test_the_calculation_workbook_passes_vbp_calc_check_and_reproduces_every_amount(client, hospital, batch, tmp_path):
+    steps.ready(hospital)
+    direct = Hospital.objects.filter(province_direct=True).order_by("code").first()
+    steps.reviewed(direct)
+    steps.total_visits(direct, 100000)
+    steps.pool_visits(direct, {pool.name: 500 + i for i, pool in enumerate(steps.services.required_pools(direct))})
+    signed_in(client, "demo_province")
+    response = client.get(f"/funding/workbook/{batch.pk}/2024/")
+    assert response.status_code == 200
+    workbook = tmp_path / "测算底稿.xlsx"
+    workbook.write_bytes(b"".join(response.streaming_content))
+    check = subprocess.run([sys.executable, "-m", "vbp.cli", "calc", "--check", str(workbook)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = tmp_path / "again.xlsx"
+    run = subprocess.run([sys.executable, "-m", "vbp.cli", "calc", str(workbook), "-o", str(again), "--rules", "shanxi"],
+                         capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    sheet = openpyxl.load_workbook(again, read_only=True)["汇总"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    totals = {row[header.index("医疗机构编码")]: row[header.index("留用金额合计")] for row in rows[1:]}
+    for stored in AmountSheet.objects.filter(batch=batch):
+        assert Decimal(str(totals[stored.hospital.code])) == stored.retained_total
+    assert set(totals) == {hospital.code, direct.code}
+
+
+def test_a_city_bureaus_workbook_holds_only_its_city(client, hospital, batch, tmp_path):
+    steps.ready(hospital)
+    other = Hospital.objects.filter(city__name="大同市", province_direct=False).order_by("code").first()
+    steps.ready(other)
+    signed_in(client, "demo_city2")
+    response = client.get(f"/funding/workbook/{batch.pk}/2024/")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    codes = {row[0] for row in book["医疗机构"].iter_rows(min_row=2, values_only=True)}
+    assert codes == {other.code}
