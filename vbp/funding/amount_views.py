@@ -186,7 +186,7 @@ def overview(request):
         return export_xlsx("各地市医保资金留用金额审核情况.xlsx", "审核情况", headers, exported)
     page, query_string = paginate(request, rows)
     context = {
-        "page": page, "query": query_string, "cities": cities, "year": year, "years": selectors.years(),
+        "page": page, "query": query_string, "city_rows": cities, "year": year, "years": selectors.years(),
         "batches": Batch.objects.all(), "batch": batch.code if batch else "", "statuses": AMOUNT_STATUSES, **query,
         **selectors.city_choices(request.user, query["city"]),
     }  # fmt: skip

@@ -6,3 +6,13 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 }, true);
+
+// A cell kept as data-entry (e.g. 医保基金平均支付比例): read-only until double-clicked, as in the seed's pages.
+document.addEventListener("dblclick", (event) => {
+  const input = event.target;
+  if (input.classList && input.classList.contains("dblclick-edit")) {
+    input.readOnly = false;
+    input.focus();
+    input.select();
+  }
+});
