@@ -15,7 +15,7 @@ ENDPOINT_PATHS = [
     f"/api/{endpoint}/{suffix}"
     for endpoint in ("hospitals", "batches", "products", "platform-records")
     for suffix in ("", "{id}/")
-]
+] + ["/api/batches/{id}/calc-workbook/"]  # the calculation workbook of a batch (测算底稿)
 
 
 @pytest.fixture

@@ -169,8 +169,8 @@ def test_the_calculation_workbook_passes_vbp_calc_check_and_reproduces_every_amo
                            capture_output=True, text=True)  # fmt: skip
     assert check.returncode == 0, check.stdout + check.stderr
     again = tmp_path / "again.xlsx"
-    run = subprocess.run([sys.executable, "-m", "vbp.cli", "calc", str(workbook), "-o", str(again), "--rules", "shanxi"],
-                         capture_output=True, text=True)  # fmt: skip
+    command = [sys.executable, "-m", "vbp.cli", "calc", str(workbook), "-o", str(again), "--rules", "shanxi"]
+    run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     sheet = openpyxl.load_workbook(again, read_only=True)["汇总"]
     rows = list(sheet.iter_rows(values_only=True))
@@ -190,3 +190,23 @@ def test_a_city_bureaus_workbook_holds_only_its_city(client, hospital, batch, tm
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     codes = {row[0] for row in book["医疗机构"].iter_rows(min_row=2, values_only=True)}
     assert codes == {other.code}
+
+
+def test_the_api_serves_the_workbook_to_bureaus_in_their_scope_only(client, hospital, batch):
+    from rest_framework.authtoken.models import Token
+
+    steps.ready(hospital)
+    url = f"/api/batches/{batch.pk}/calc-workbook/?year=2024"
+    city = Token.objects.create(user=user("demo_city"))
+    response = client.get(url, HTTP_AUTHORIZATION=f"Token {city.key}")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert {row[0] for row in book["医疗机构"].iter_rows(min_row=2, values_only=True)} == {hospital.code}
+    assert "规则" in book.sheetnames
+    other = Token.objects.create(user=user("demo_city2"))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(client.get(url, HTTP_AUTHORIZATION=f"Token {other.key}")
+                                                      .streaming_content)), read_only=True)  # fmt: skip
+    assert list(book["医疗机构"].iter_rows(min_row=2, values_only=True)) == []
+    own = Token.objects.create(user=user("demo_hospital"))
+    assert client.get(url, HTTP_AUTHORIZATION=f"Token {own.key}").status_code == 404
+    assert client.get(url).status_code == 401

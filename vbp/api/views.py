@@ -5,9 +5,12 @@ so a list counts only what the user may see and anything else is 404, exactly as
 """
 
 from django.contrib.auth.decorators import login_required
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -17,7 +20,10 @@ from vbp.accounts.scope import sees_business_data
 from vbp.api.filters import QueryFilter, QueryParameterFilter
 from vbp.api.serializers import BatchSerializer, HospitalSerializer, PlatformRecordSerializer, ProductSerializer
 from vbp.catalog.models import Batch, Hospital, Product
+from vbp.funding import selectors as funding_selectors
+from vbp.funding.workbook import workbook_response
 from vbp.platformdata.models import PlatformRecord
+from vbp.web.listing import XLSX
 
 
 class ApiPagination(PageNumberPagination):
@@ -85,6 +91,20 @@ class BatchViewSet(ScopedReadOnlyViewSet):
     def visible_to(self, user):
         # Batches are the province's catalogue: every business role sees them all (the base has let only those in).
         return Batch.objects.select_related("rule_set")
+
+    @extend_schema(
+        summary="测算底稿",
+        description="本批次本年度、调用者数据范围内的测算底稿（.xlsx）：品种明细、医疗机构、参保住院人次"
+        "为 `vbp calc` 的输入，并含系统的测算结果与规则；`vbp calc --check` 可据此复核。仅医保局账号可用。",
+        parameters=[OpenApiParameter("year", int, description="考核年度；缺省为平台数据的最新年度")],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="calc-workbook", url_name="calc-workbook")
+    def calc_workbook(self, request, pk=None):
+        if not funding_selectors.sees_surplus(request.user):
+            raise Http404
+        batch = self.get_object()
+        return workbook_response(request.user, batch, funding_selectors.assessment_year(request._request))
 
 
 @_documented("品种", "品种列表", "品种详情")

@@ -280,3 +280,41 @@ def sheet_totals(sheets) -> dict:
         products=Sum("product_count"), budget=Sum("budget_total"), surplus=Sum("surplus_total"),
         payable=Sum("payable_total"), employee=Sum("employee_amount"), resident=Sum("resident_amount"),
     )  # fmt: skip
+
+
+# --- 待办 -------------------------------------------------------------------------------------------------
+
+
+def funding_todos(user) -> list:
+    """What waits for this user in funding: ratios to submit, visits to enter, amounts to confirm."""
+    from django.urls import reverse
+
+    from vbp.assessment.selectors import Todo
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    year = PlatformRecord.objects.aggregate(year=Max("year"))["year"] or 2024
+    todos = []
+    if services.keeps_pay_ratios(user):
+        open_ratios = Batch.objects.count() - PayRatio.objects.filter(year=year, status=Entry.SUBMITTED).count()
+        if open_ratios:
+            url = reverse("funding:pay_ratios")
+            todos.append(Todo(f"{year}年度医保基金平均支付比例待提交", url, count=open_ratios))
+    if keeps_visits(user):
+        waiting = [row for row in visit_rows(user, visit_hospitals(user), year) if _my_visits_waiting(user, row)]
+        if waiting:
+            text = "上一年度住院总人次待填报" if user.role == Role.HOSPITAL else "参保患者住院人次待填报"
+            todos.append(Todo(f"{year}年度{text}", reverse("funding:visits"), count=len(waiting)))
+    if sees_amounts(user) and user.role != Role.HOSPITAL:
+        pending = [sheet for sheet in AmountSheet.objects.visible_to(user).filter(status=AmountSheet.Status.PENDING)
+                   .select_related("hospital") if services.confirms_amounts(user, sheet.hospital)]  # fmt: skip
+        if pending:
+            url = reverse("funding:amounts") + f"?year={year}&status=pending"
+            todos.append(Todo("医保资金留用金额待确认", url, count=len(pending)))
+    return todos
+
+
+def _my_visits_waiting(user, row: VisitRow) -> bool:
+    if user.role == Role.HOSPITAL:
+        return not row.total_submitted and row.hospital.assessment_set.exists()
+    return row.total_submitted and any(pool.pk not in row.submitted for pool in row.mine)
