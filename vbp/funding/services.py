@@ -285,10 +285,16 @@ def gather_inputs(hospital: Hospital, batch: Batch, year: int) -> SheetInputs:
         }
     pools = [pool.name for pool in required_pools(hospital)]
     missing += [f"{name}参保患者住院人次未提交" for name in pools if name not in submitted]
+    if assessment is not None and rule_set_of(assessment.rule_set).fund_split and not _has_fund_basis(report):
+        missing.append("职保、居保拆分依据未导入")
     return SheetInputs(
         hospital, batch, year, missing, assessment, ratio.percent if ratio else None, report,
         {name: submitted[name] for name in pools if name in submitted},
     )  # fmt: skip
+
+
+def _has_fund_basis(report: VisitReport | None) -> bool:
+    return report is not None and report.employee_basis is not None and report.resident_basis is not None
 
 
 def compute_sheet(inputs: SheetInputs):
@@ -314,7 +320,7 @@ def compute_sheet(inputs: SheetInputs):
         rows.append((score, record, row, result))
     shares = pool_shares(inputs.visits, inputs.report.total_visits, rule_set)
     basis = None
-    if inputs.report.employee_basis is not None and inputs.report.resident_basis is not None:
+    if _has_fund_basis(inputs.report):
         basis = (Decimal(inputs.report.employee_basis), Decimal(inputs.report.resident_basis))
     totals = hospital_totals(rule_set, [result for *_, result in rows], shares, basis)
     return rule_set, rows, totals

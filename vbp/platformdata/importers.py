@@ -16,6 +16,7 @@ from django.db import models
 
 from vbp.calc.problems import Problem
 from vbp.catalog.models import Batch, Hospital, Product
+from vbp.funding.models import VisitReport
 from vbp.platformdata.fields import CellError, Column, show
 from vbp.platformdata.models import PlatformRecord
 from vbp.platformdata.sheets import Table
@@ -379,7 +380,37 @@ class PlatformRecordImporter(Importer):
         return {(row["hospital_id"], row["product_id"], row["year"]): row for row in rows}
 
 
+class FundBasisImporter(Importer):
+    """职保/居保 split basis per hospital and year (spec/domain.md "Fund split"), for rule sets that split funds."""
+
+    kind, title, sheet, model = "fund_basis", "职保居保拆分依据", "职保居保拆分依据", VisitReport
+    key, key_columns = ("hospital_id", "year"), ("year", "hospital")
+    notes = (
+        "每行为一家医疗机构一个考核年度的职工医保、城乡居民医保住院人次，作为留用金额拆分为职保、居保的依据；"
+        "导入后请在留用金额审核中重新测算（已确认的留用金额不变）。",
+    )
+    columns = (
+        Column("考核年度", "year", "integer", minimum=Decimal(2015), maximum=Decimal(2100)),
+        Column("医疗机构编码", "hospital", "code", max_length=30),
+        Column("职工医保住院人次", "employee_basis", "integer", note=VOLUME_NOTE),
+        Column("城乡居民医保住院人次", "resident_basis", "integer", note=VOLUME_NOTE),
+    )
+
+    def prepare(self) -> None:
+        self.hospitals = dict(Hospital.objects.values_list("code", "pk"))
+
+    def to_fields(self, values: dict) -> dict:
+        hospital_id = self.hospitals.get(values["hospital"])
+        if hospital_id is None:
+            raise RowError("医疗机构编码", f"没有医疗机构“{values['hospital']}”")
+        if values["employee_basis"] + values["resident_basis"] == 0:
+            raise RowError("职工医保住院人次", "职工医保与城乡居民医保住院人次不能都为 0")
+        return {"hospital_id": hospital_id, "year": values["year"], "employee_basis": values["employee_basis"],
+                "resident_basis": values["resident_basis"]}  # fmt: skip
+
+
 # kind → importer class; take a fresh instance per import, since ``prepare`` loads state onto it
 IMPORTERS: dict[str, type[Importer]] = {
-    importer.kind: importer for importer in (HospitalImporter, BatchImporter, ProductImporter, PlatformRecordImporter)
+    importer.kind: importer
+    for importer in (HospitalImporter, BatchImporter, ProductImporter, PlatformRecordImporter, FundBasisImporter)
 }
