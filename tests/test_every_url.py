@@ -22,6 +22,7 @@ from vbp.catalog.models import Batch, Hospital
 from vbp.platformdata import services
 from vbp.platformdata.models import PlatformRecord
 from vbp.rulesets.models import RuleSetVersion
+from vbp.web.listing import HEADER_ROWS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
@@ -246,8 +247,8 @@ def listed_count(html: str) -> int:
 
 
 def exported_column(response, column: int) -> list:
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    return [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
+    return [row[column] for row in sheet.iter_rows(min_row=HEADER_ROWS + 2, values_only=True)]
 
 
 @pytest.mark.parametrize("username", BUSINESS)

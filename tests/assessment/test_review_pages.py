@@ -16,6 +16,7 @@ from vbp.assessment import scoring, selectors, services
 from vbp.assessment.models import Answer, Assessment, ProductScore
 from vbp.catalog.models import Batch, Hospital
 from vbp.rulesets.models import RuleSetVersion
+from vbp.web.listing import HEADER_ROWS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
@@ -79,8 +80,8 @@ def listed(html: str) -> int:
 
 def exported(response) -> list[tuple]:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    return list(sheet.iter_rows(min_row=2, values_only=True))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
+    return list(sheet.iter_rows(min_row=HEADER_ROWS + 2, values_only=True))
 
 
 def page_text(response) -> str:
@@ -298,6 +299,18 @@ def test_part_2_stays_closed_until_part_1_is_submitted(client, submitted):
     assert "请刷新页面" in html or "才能审核集采任务完成情况" in html
 
 
+def test_the_review_list_export_names_its_filters_as_the_form_shows_them(client, across_the_province):
+    signed_in(client, "demo_city")
+    query = {"batch": Batch.objects.get(name=BATCH).code, "status": "pending", "export": "1"}
+
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(reverse("assessment:review_policy"), query).getvalue())).active
+
+    assert sheet.cell(1, 1).value == "落实集采政策评分审核"
+    assert sheet.cell(5, 1).value == f"筛选条件：带量批次 {BATCH}；审核状态 待审核"
+    year = sheet.cell(HEADER_ROWS + 2, 6)
+    assert (year.value, year.number_format) == (2024, "0")  # a year, not 2,024
+
+
 def test_the_product_list_shows_each_products_score_and_ratio_from_the_core(client, submitted):
     assessment = review_part1(submitted, reject="prepayment")
     signed_in(client, "demo_city")
@@ -312,6 +325,7 @@ def test_the_product_list_shows_each_products_score_and_ratio_from_the_core(clie
     assert first["core"].part1 == 25
     export = exported(client.get(reverse("assessment:review_task_products", args=[assessment.pk]), {"export": "1"}))
     assert [(row[2], row[9]) for row in export] == [(r["product"].generic_name, float(r["score"])) for r in results]
+    assert [row[11] for row in export] == [float(r["ratio"]) for r in results]  # a number, shown as a percent
 
 
 def test_the_product_list_filters_by_company_generic_name_and_batch_kind(client, submitted):

@@ -14,14 +14,19 @@ from vbp.accounts.models import Role
 from vbp.audit.models import AuditEvent
 from vbp.audit.services import record_login
 from vbp.platformdata import services
+from vbp.web.listing import HEADER_ROWS
 
 Kind = AuditEvent.Kind
 PAGES = ["audit:operations", "audit:logins"]
 
 
-def rows_of(response) -> list[tuple]:
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    return list(sheet.iter_rows(values_only=True))
+def rows_of(sheet) -> list[tuple]:
+    """The column headers and the rows below them, under the export's header block."""
+    return list(sheet.iter_rows(min_row=HEADER_ROWS + 1, values_only=True))
+
+
+def sheet_of(response):
+    return openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
 
 
 @pytest.fixture
@@ -70,7 +75,7 @@ def test_the_operations_export_holds_what_the_filters_show_and_is_itself_recorde
     response = auditor_client.get(reverse("audit:operations"), {"kind": Kind.STATUS, "export": "1"})
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    header, *rows = rows_of(response)
+    header, *rows = rows_of(sheet_of(response))
     assert header[:3] == ("时间", "用户名", "操作类型")
     assert [row[1:4] for row in rows] == [("user_province", "状态变更", "导入记录")] * 2
     assert {row[6] for row in rows} == {"确认导入", "导入完成：新增 1 行，修改 0 行，未变 0 行"}
@@ -105,9 +110,12 @@ def test_the_logins_export_holds_what_the_filters_show(auditor_client, users):
 
     response = auditor_client.get(reverse("audit:logins"), {"kind": Kind.LOGIN_FAILED, "export": "1"})
 
-    header, *rows = rows_of(response)
+    sheet = sheet_of(response)
+    header, *rows = rows_of(sheet)
     assert header == ("时间", "用户名", "类型", "IP地址", "浏览器", "说明")
     assert [row[1:3] for row in rows] == [("intruder", "登录失败")]
+    assert [sheet.cell(row, 1).value for row in (1, 2, 5)] == ["登录日志", "导出人：user_audit_admin（审计管理员）",
+                                                                "筛选条件：类型 登录失败"]  # fmt: skip
     assert AuditEvent.objects.get(kind=Kind.OTHER).message == "导出登录日志 1 条"
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from import_files import PLATFORM_HEADERS, platform_row, run_import, xlsx_bytes
 
 from vbp.platformdata.models import ImportJob, PlatformRecord
+from vbp.web.listing import HEADER_ROWS
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +93,16 @@ def test_platform_data_pages_show_each_city_only_its_hospitals(client, catalog):
     assert "1,494,450.00" in page  # money with separators and fixed decimals
 
     export = client.get(reverse("platformdata:records"), {"export": "1"})
-    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
-    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["H003"]
+    sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue())).active
+    assert [row[1] for row in sheet.iter_rows(min_row=HEADER_ROWS + 2, values_only=True)] == ["H003"]
+
+    export = client.get(reverse("platformdata:records"), {"year": "2024", "batch": "GJ1", "export": "1"})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue())).active
+    assert sheet.cell(5, 1).value == "筛选条件：考核年度 2024；带量批次 国家第一批集中带量采购"
+    year, volume, amount = (sheet.cell(HEADER_ROWS + 2, column) for column in (1, 8, 13))
+    assert [(cell.value, cell.number_format) for cell in (year, volume, amount)] == [
+        (2024, "0"), (1500, "#,##0"), (1494450, "#,##0.00")
+    ]  # fmt: skip
 
 
 def test_the_admin_is_for_system_administrators_only(client, catalog):

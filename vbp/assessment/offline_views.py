@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from vbp.accounts.decorators import business_page
 from vbp.assessment import offline, selectors, services
 from vbp.catalog.models import Batch
-from vbp.web.listing import XLSX, export_xlsx, paginate
+from vbp.web.listing import XLSX, YEAR, export_xlsx, paginate
 
 PENDING = "offline_upload"  # the session key of the upload waiting for 确认
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -68,7 +68,9 @@ def batch_list(request):
              _local(r["batch"].fill_deadline), "线下评分" if r["offline"] else "在线审核", r["hospitals"], r["latest"]]
             for r in rows
         )  # fmt: skip
-        return export_xlsx("结余测算数据上报.xlsx", "带量批次", BATCH_HEADERS, exported)
+        filters, formats = {"带量批次": name}, {"最新考核年度": YEAR}
+        return export_xlsx(request, "结余测算数据上报", BATCH_HEADERS, exported, sheet="带量批次", filters=filters,
+                           formats=formats)  # fmt: skip
     page, query = paginate(request, rows)
     return render(request, "assessment/offline_batches.html", {"page": page, "query": query, "name": name})
 
@@ -85,7 +87,9 @@ def batch_page(request, batch_id: int):
         exported = (
             [r["area"], r["hospital"].code, r["hospital"].name, r["products"], r["status"], r["scored"]] for r in rows
         )
-        return export_xlsx(f"{batch.name}-{year}年度医疗机构.xlsx", "医疗机构", HOSPITAL_HEADERS, exported)
+        title = f"{batch.name}-{year}年度医疗机构"
+        filters = {"带量批次": batch.name, "考核年度": year, "医疗机构名称": name}
+        return export_xlsx(request, title, HOSPITAL_HEADERS, exported, sheet="医疗机构", filters=filters)
     page, query = paginate(request, rows)
     context = {
         "batch": batch, "year": year, "years": years, "name": name, "page": page, "query": query,

@@ -24,8 +24,7 @@ from vbp.assessment import scoring, selectors, services
 from vbp.assessment.models import Answer, Assessment
 from vbp.catalog.models import Batch, Hospital
 from vbp.regions.models import Region
-from vbp.web.listing import export_xlsx, paginate
-from vbp.web.templatetags.vbp_format import percent
+from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
 
 Review = Assessment.Review
 PARTS = {1: "落实集采政策评分", 2: "集采任务完成情况评分"}
@@ -35,6 +34,7 @@ LIST_HEADERS = ["医疗机构编码", "医疗机构名称", "地市", "区县", 
                 "审核提交时间"]  # fmt: skip
 PRODUCT_HEADERS = ["医疗机构名称", "品种序号", "药品通用名", "药品剂型", "规格", "中选企业", "带量品种类型",
                    "落实集采政策评分", "集采任务完成情况评分", "综合得分", "一票否决", "留用比例", "状态"]  # fmt: skip
+YEARS = {"考核年度": YEAR}
 
 
 def _only(allowed):
@@ -86,7 +86,8 @@ def _list_page(request, assessments, *, part: int, review: bool):
     assessments = _filtered(assessments, query, part, review)
     title = PARTS[part] + ("审核" if review else "查看")
     if request.GET.get("export"):
-        return export_xlsx(f"{title}.xlsx", title, LIST_HEADERS, (_list_row(a, part) for a in assessments.iterator()))
+        exported = (_list_row(a, part) for a in assessments.iterator())
+        return export_xlsx(request, title, LIST_HEADERS, exported, filters=_list_filters(query, part), formats=YEARS)
     page, query_string = paginate(request, assessments)
     rows = [
         {"assessment": a, "state": _review_state(a, part), "status": Review(_review_state(a, part)).label,
@@ -100,6 +101,17 @@ def _list_page(request, assessments, *, part: int, review: bool):
         **({} if review else _region_choices(request.user, query["city"])),
     }  # fmt: skip
     return render(request, "assessment/review_list.html", _with_nav(request, context, part, review))
+
+
+def _list_filters(query: dict, part: int) -> dict:
+    """The query form's choices in words, as the form shows them."""
+    regions = dict(Region.objects.filter(code__in=[query["city"], query["district"]]).values_list("code", "name"))
+    statuses = {status.value: status.label for status in PART_STATUSES[part]}
+    return {
+        "带量批次": Batch.objects.filter(code=query["batch"]).values_list("name", flat=True).first() or query["batch"],
+        "地市": regions.get(query["city"], query["city"]), "区县": regions.get(query["district"], query["district"]),
+        "医疗机构名称": query["name"], "审核状态": statuses.get(query["status"], ""),
+    }  # fmt: skip
 
 
 def _list_row(assessment: Assessment, part: int) -> list:
@@ -215,7 +227,7 @@ def _product_row(assessment: Assessment, row: dict) -> list:
     product = row["product"]
     scores = (
         ["", "", row["error"], "", ""] if "error" in row
-        else [row["part1"], row["part2"], row["score"], "是" if row["vetoed"] else "否", percent(row["ratio"])]
+        else [row["part1"], row["part2"], row["score"], "是" if row["vetoed"] else "否", row["ratio"]]
     )  # fmt: skip
     return [assessment.hospital.name, product.variety_code, product.generic_name, product.dosage_form, product.spec,
             product.company, assessment.batch.name, *scores, row["status"]]  # fmt: skip
@@ -229,8 +241,14 @@ def _products_page(request, assessment: Assessment, *, review: bool):
     rows = [_product_summary(result, assessment) for result in shown]
     title = PARTS[2] + ("审核" if review else "查看")
     if request.GET.get("export"):
-        name = f"{title}-{assessment.hospital.name}"
-        return export_xlsx(f"{name}.xlsx", title, PRODUCT_HEADERS, (_product_row(assessment, row) for row in rows))
+        exported = (_product_row(assessment, row) for row in rows)
+        filters = {
+            "医疗机构": assessment.hospital.name, "带量批次": assessment.batch.name, "考核年度": assessment.year,
+            "企业名称": query["company"], "通用名": query["generic"],
+            "带量品种类型": dict(Batch.Kind.choices).get(query["kind"], ""),
+        }  # fmt: skip
+        return export_xlsx(request, f"{title}-{assessment.hospital.name}", PRODUCT_HEADERS, exported, sheet=title,
+                           filters=filters, formats={"留用比例": PERCENT})  # fmt: skip
     page, query_string = paginate(request, rows)
     context = {
         "assessment": assessment, "page": page, "query": query_string, **query, "review": review, "title": title,

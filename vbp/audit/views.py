@@ -42,7 +42,7 @@ def operation_list(request):
              e.message, _json(e.before), _json(e.after), e.ip or ""]
             for e in events.iterator()
         )  # fmt: skip
-        return _export(request, "操作日志", events, OPERATION_HEADERS, rows)
+        return _export(request, "操作日志", form, events, OPERATION_HEADERS, rows)
     page, query = paginate(request, events)
     return render(request, "audit/operation_list.html", {"form": form, "page": page, "query": query})
 
@@ -56,19 +56,29 @@ def login_list(request):
             [_local(e.at), e.username, e.get_kind_display(), e.ip or "", e.user_agent, e.message]
             for e in events.iterator()
         )
-        return _export(request, "登录日志", events, LOGIN_HEADERS, rows)
+        return _export(request, "登录日志", form, events, LOGIN_HEADERS, rows)
     page, query = paginate(request, events)
     return render(request, "audit/login_list.html", {"form": form, "page": page, "query": query})
 
 
-def _export(request, title: str, events, headers: list[str], rows):
+def _export(request, title: str, form, events, headers: list[str], rows):
     """The .xlsx of what the filters show; taking the log out of the system is itself recorded, with the filters."""
     count = events.count()
-    response = export_xlsx(f"{title}.xlsx", title, headers, rows)
+    response = export_xlsx(request, title, headers, rows, filters=_shown_filters(form))
     filters = {key: value for key, value in request.GET.items() if key != "export" and value}
     record_change(request.user, Kind.OTHER, None, after={"filters": filters}, message=f"导出{title} {count} 条",
                   request=request)  # fmt: skip
     return response
+
+
+def _shown_filters(form) -> dict[str, str]:
+    """The filters that took effect (an invalid one filters nothing), by their labels, choices in words."""
+    shown = {}
+    for name, value in form.cleaned_data.items():
+        if value:
+            field = form.fields[name]
+            shown[str(field.label)] = str(dict(getattr(field, "choices", ())).get(value, value))
+    return shown
 
 
 def _local(moment) -> str:

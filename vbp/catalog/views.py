@@ -24,10 +24,18 @@ def hospital_list(request):
              h.home_pool.name, "是" if h.province_direct else "否"]
             for h in hospitals.iterator()
         )  # fmt: skip
-        return export_xlsx("医疗机构.xlsx", "医疗机构", EXPORT_HEADERS, rows)
+        filters = {"医疗机构名称": name, "地市": _city_name(city)}
+        return export_xlsx(request, "医疗机构", EXPORT_HEADERS, rows, filters=filters)
     page, query = paginate(request, hospitals)
     cities = Region.objects.filter(
         level=Region.Level.CITY, city_hospitals__in=Hospital.objects.visible_to(request.user)
     )
     context = {"page": page, "query": query, "cities": cities.distinct(), "name": name, "city": city}
     return render(request, "catalog/hospital_list.html", context)
+
+
+def _city_name(code: str) -> str:
+    """The city the query form chose, in words as the form shows it."""
+    if not code:
+        return ""
+    return Region.objects.filter(level=Region.Level.CITY, code=code).values_list("name", flat=True).first() or code

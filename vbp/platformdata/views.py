@@ -14,7 +14,7 @@ from vbp.platformdata import services
 from vbp.platformdata.importers import IMPORTERS, PLATFORM_AMOUNTS, PLATFORM_VOLUMES
 from vbp.platformdata.models import ImportJob, PlatformRecord
 from vbp.platformdata.template_files import template_workbook
-from vbp.web.listing import XLSX, export_xlsx, paginate
+from vbp.web.listing import XLSX, YEAR, export_xlsx, paginate
 
 MAX_SHOWN_PROBLEMS = 1000
 
@@ -126,7 +126,10 @@ def record_list(request):
              r.product.generic_name, r.product.spec, *(getattr(r, field) for _, field in numbers)]
             for r in records.iterator(chunk_size=2000)
         )  # fmt: skip
-        return export_xlsx("平台数据.xlsx", "平台数据", RECORD_HEADERS + [header for header, _ in numbers], rows)
+        batch_name = Batch.objects.filter(code=batch).values_list("name", flat=True).first() if batch else ""
+        filters = {"考核年度": year if year.isdigit() else "", "带量批次": batch_name or batch, "医疗机构名称": name}
+        headers = RECORD_HEADERS + [header for header, _ in numbers]
+        return export_xlsx(request, "平台数据", headers, rows, filters=filters, formats={"考核年度": YEAR})
     page, query = paginate(request, records)
     context = {
         "page": page, "query": query, "year": year, "batch": batch, "name": name,

@@ -8,23 +8,16 @@ from vbp.assessment.selectors import todos
 from vbp.catalog.models import Hospital
 from vbp.platformdata.models import PlatformRecord
 from vbp.presets import PRESETS, load_preset
+from vbp.web.listing import scope_text
 
 
 @login_required
 def home(request):
     user = request.user
-    context = {"rule_sets": [load_preset(name) for name in PRESETS], "scope": _scope_text(user), "todos": todos(user)}
+    context = {"rule_sets": [load_preset(name) for name in PRESETS], "scope": scope_text(user), "todos": todos(user)}
     if sees_business_data(user):
         context["counts"] = {
             "hospitals": Hospital.objects.visible_to(user).count(),
             "records": PlatformRecord.objects.visible_to(user).count(),
         }
     return render(request, "web/home.html", context)
-
-
-def _scope_text(user) -> str:
-    if user.hospital_id:
-        return user.hospital.name
-    if user.role == "remote_platform":
-        return "省直属医疗机构"
-    return user.region.name if user.region_id else ""

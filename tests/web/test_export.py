@@ -1,0 +1,166 @@
+"""导出: a list's .xlsx read back as a spreadsheet reads it — header block, numbers, text, and sheets that continue."""
+
+import csv
+import datetime
+import io
+import tempfile
+from decimal import Decimal
+from urllib.parse import quote
+
+import openpyxl
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone
+
+from vbp.accounts.models import Role, User
+from vbp.platformdata import services
+from vbp.regions.models import Pool, Region
+from vbp.web import listing
+from vbp.web.listing import HEADER_ROWS, PERCENT, ROWS_PER_SHEET, YEAR, export_xlsx
+
+pytestmark = pytest.mark.django_db
+
+TRAP = '=HYPERLINK("http://example.com/steal","点此查看")'
+HOSPITAL_HEADERS = ["医疗机构编码", "医疗机构名称", "地市", "区县", "医院等级", "所属统筹区", "省直属"]
+
+
+@pytest.fixture
+def clerk(db) -> User:
+    """A 太原市 bureau clerk, and the province that imports the hospitals (one of them named like a formula)."""
+    shanxi = Region.objects.create(code="140000", name="山西省", level=Region.Level.PROVINCE)
+    taiyuan = Region.objects.create(code="140100", name="太原市", level=Region.Level.CITY, parent=shanxi)
+    Pool.objects.create(code="149900", name="省直", region=shanxi, province_level=True)
+    Pool.objects.create(code="140100", name="太原市", region=taiyuan)
+    province = User.objects.create_user("province", role=Role.PROVINCE, region=shanxi, must_change_password=False)
+    stream = io.StringIO()
+    csv.writer(stream).writerows([
+        HOSPITAL_HEADERS,
+        ["H001", "太原市中心医院", "太原市", "", "三级甲等", "太原市", "否"],
+        ["H002", TRAP, "太原市", "", "二级甲等", "太原市", "否"],
+    ])  # fmt: skip
+    job = services.start_import(province, "hospitals", "医疗机构.csv", stream.getvalue().encode(), background=False)
+    assert services.confirm_import(province, job, background=False).status == job.Status.DONE
+    return User.objects.create_user(
+        "clerk", first_name="王芳", role=Role.CITY, region=taiyuan, must_change_password=False
+    )
+
+
+def workbook_of(response) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(response.getvalue()))
+
+
+def exported(user, headers, rows, **options) -> openpyxl.Workbook:
+    request = RequestFactory().get("/")
+    request.user = user
+    return workbook_of(export_xlsx(request, "品种明细", headers, rows, **options))
+
+
+def header_block(sheet) -> list:
+    return [row[0] for row in sheet.iter_rows(max_row=HEADER_ROWS, max_col=1, values_only=True)]
+
+
+def data_rows(sheet) -> list[tuple]:
+    return list(sheet.iter_rows(min_row=HEADER_ROWS + 2, values_only=True))
+
+
+def test_the_header_block_says_what_was_exported_by_whom_of_what_scope_when_and_filtered_how(client, clerk):
+    client.force_login(clerk)
+    before = timezone.localtime().replace(microsecond=0, tzinfo=None)
+
+    response = client.get("/hospitals/", {"name": "医院", "city": "140100", "export": "1"})
+
+    after = timezone.localtime().replace(tzinfo=None)
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote('医疗机构.xlsx')}"
+    sheet = workbook_of(response).active
+    title, user, scope, moment, filters, blank = header_block(sheet)
+    assert (title, user, scope, filters, blank) == (
+        "医疗机构",
+        "导出人：王芳（市医保局）",
+        "数据范围：太原市",
+        "筛选条件：医疗机构名称 医院；地市 太原市",
+        None,
+    )
+    assert moment.startswith("导出时间：")
+    assert before <= datetime.datetime.strptime(moment.removeprefix("导出时间："), "%Y-%m-%d %H:%M:%S") <= after
+    assert next(sheet.iter_rows(min_row=HEADER_ROWS + 1, max_row=HEADER_ROWS + 1, values_only=True)) == tuple(
+        HOSPITAL_HEADERS
+    )
+    assert [row[0] for row in data_rows(sheet)] == ["H001"]  # 太原市中心医院; the other's name has no 医院 in it
+
+
+def test_without_filters_the_header_block_says_so(clerk):
+    sheet = exported(clerk, ["品种序号"], [["V1"]]).active
+
+    assert header_block(sheet)[4] == "筛选条件：无"
+
+
+def test_numbers_stay_numbers_with_separators_and_a_decimal_keeps_its_decimals(clerk):
+    headers = ["非中选产品使用金额", "中选价格", "约定采购量", "考核年度", "留用比例", "品种数"]
+    values = [Decimal("1494450.00"), Decimal("129.3970"), Decimal("1500"), 2024, Decimal("0.7611"), 12]
+
+    sheet = exported(clerk, headers, [values], formats={"考核年度": YEAR, "留用比例": PERCENT}).active
+
+    cells = next(sheet.iter_rows(min_row=HEADER_ROWS + 2))
+    assert [cell.data_type for cell in cells] == ["n"] * 6
+    assert [cell.value for cell in cells] == [1494450, 129.397, 1500, 2024, 0.7611, 12]
+    assert [cell.number_format for cell in cells] == ["#,##0.00", "#,##0.0000", "#,##0", "0", "0.00%", "#,##0"]
+
+
+@pytest.mark.parametrize("text", [TRAP, "=1+1", "+8613800000000", "-3", "@SUM(A1:A2)"])
+def test_text_that_looks_like_a_formula_is_written_as_text(clerk, text):
+    cell = exported(clerk, ["说明"], [[text]]).active.cell(HEADER_ROWS + 2, 1)
+
+    assert (cell.value, cell.data_type) == (text, "s")
+    assert cell.quotePrefix  # and Excel keeps it text when someone edits the cell
+
+
+def test_a_hospital_named_like_a_formula_is_exported_as_its_name(client, clerk):
+    client.force_login(clerk)
+
+    sheet = workbook_of(client.get("/hospitals/", {"export": "1"})).active
+
+    names = {row[0].value: row[1] for row in sheet.iter_rows(min_row=HEADER_ROWS + 2)}
+    assert (names["H002"].value, names["H002"].data_type) == (TRAP, "s")
+
+
+def test_a_list_longer_than_a_sheet_continues_on_further_sheets_each_with_its_headers(clerk, monkeypatch):
+    monkeypatch.setattr(listing, "ROWS_PER_SHEET", 10)
+    rows = [[f"V{n:03d}", n, Decimal(n) / 4] for n in range(25)]
+
+    workbook = exported(clerk, ["品种序号", "序", "金额"], iter(rows), filters={"带量批次": "国家第一批"})
+
+    assert workbook.sheetnames == ["品种明细", "品种明细(2)", "品种明细(3)"]
+    for sheet in workbook.worksheets:
+        assert header_block(sheet)[0] == "品种明细" and header_block(sheet)[4] == "筛选条件：带量批次 国家第一批"
+        assert sheet.cell(HEADER_ROWS + 1, 1).value == "品种序号"
+    shown = [row for sheet in workbook.worksheets for row in data_rows(sheet)]
+    assert [len(data_rows(sheet)) for sheet in workbook.worksheets] == [10, 10, 5]
+    assert shown == [(code, n, float(amount)) for code, n, amount in rows]
+
+
+def test_a_full_sheet_ends_on_excels_last_row():
+    assert HEADER_ROWS + 1 + ROWS_PER_SHEET == 1_048_576
+
+
+def test_a_continued_sheet_name_still_fits_excels_31_characters(clerk, monkeypatch):
+    monkeypatch.setattr(listing, "ROWS_PER_SHEET", 1)
+    sheet = "集采任务完成情况评分审核:太原市中心医院[省直]附属分院门诊部"  # 31 characters, three Excel refuses
+
+    workbook = exported(clerk, ["序"], [[1], [2]], sheet=sheet)
+
+    assert workbook.sheetnames == [
+        "集采任务完成情况评分审核_太原市中心医院_省直_附属分院门诊部",
+        "集采任务完成情况评分审核_太原市中心医院_省直_附属分院(2)",
+    ]
+
+
+def test_an_export_that_fails_midway_leaves_no_files_behind(clerk, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def rows():
+        yield ["V1"]
+        raise RuntimeError("数据库连接中断")
+
+    with pytest.raises(RuntimeError):
+        exported(clerk, ["品种序号"], rows())
+    assert list(tmp_path.iterdir()) == []
