@@ -210,3 +210,40 @@ def test_the_api_serves_the_workbook_to_bureaus_in_their_scope_only(client, hosp
     own = Token.objects.create(user=user("demo_hospital"))
     assert client.get(url, HTTP_AUTHORIZATION=f"Token {own.key}").status_code == 404
     assert client.get(url).status_code == 401
+
+
+def exported(response) -> list[tuple]:
+    from vbp.web.listing import HEADER_ROWS
+
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
+    return [row for row in book.active.iter_rows(min_row=HEADER_ROWS + 1, values_only=True)]
+
+
+@pytest.mark.parametrize(
+    ("username", "url"),
+    [("demo_province", "/funding/ratios/"), ("demo_city", "/funding/visits/"), ("demo_city", "/funding/shares/"),
+     ("demo_city", "/funding/amounts/"), ("demo_province", "/funding/overview/"), ("demo_city", "/funding/surplus/")],
+)  # fmt: skip
+def test_every_funding_list_exports_what_it_shows(client, hospital, username, url):
+    steps.ready(hospital)
+    signed_in(client, username)
+    rows = exported(client.get(url, {"export": "1", "year": "2024"}))
+    assert len(rows) >= 2  # the column headers and at least one row
+    if url in ("/funding/visits/", "/funding/shares/", "/funding/amounts/"):
+        assert any(hospital.code in row for row in rows[1:])
+
+
+def test_an_amount_export_has_numbers_at_the_rule_sets_decimals_and_only_rows_in_scope(client, hospital, batch):
+    steps.ready(hospital)
+    signed_in(client, "demo_city")
+    rows = exported(client.get("/funding/amounts/", {"export": "1", "batch": batch.code}))
+    header, data = rows[0], rows[1:]
+    sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
+    mine = next(row for row in data if row[0] == hospital.code)
+    assert mine[header.index("应留用金额合计")] == float(sheet.payable_total)
+    signed_in(client, "demo_city2")
+    rows = exported(client.get("/funding/amounts/", {"export": "1", "batch": batch.code}))
+    assert all(row[0] != hospital.code for row in rows[1:])
+    products = exported(signed_in(client, "demo_city").get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/",
+                                                           {"export": "1"}))  # fmt: skip
+    assert len(products) - 1 == sheet.product_count

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from vbp.accounts.decorators import business_page
 from vbp.catalog.models import Batch, Hospital
+from vbp.core.money import quantum
 from vbp.funding import selectors, services
 from vbp.funding.models import AmountSheet, Recalculation
 from vbp.rulesets.services import rule_set_of
-from vbp.web.listing import export_xlsx, paginate
+from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
 
 FORMULA = ("留用金额 = 【(采购量基数×同通用名药械加权平均价×医保基金平均支付比例) − ((中选产品约定采购量×中选产品价格"
            "+非中选产品使用金额)×医保基金平均支付比例)】×结余留用比例×参保患者使用量占比")  # fmt: skip
@@ -54,12 +55,11 @@ def amount_list(request):
     title = "医疗机构医保资金留用金额审核" if user.role != "hospital" else "医保资金留用金额"
     if request.GET.get("export"):
         exported = ([row["hospital"].code, row["hospital"].name, row["hospital"].city.name, row["batch"].name, year,
-                     row["label"], row["sheet"].product_count if row["sheet"] else None,
-                     row["sheet"].retained_total if row["sheet"] else None,
-                     row["sheet"].payable_total if row["sheet"] else None] for row in rows)  # fmt: skip
+                     row["label"], *_sheet_figures(row["sheet"])] for row in rows)  # fmt: skip
         headers = ["医疗机构编码", "医疗机构名称", "地市", "带量批次", "考核年度", "状态", "品种数", "留用金额合计",
                    "应留用金额合计"]  # fmt: skip
-        return export_xlsx(f"{title}.xlsx", "留用金额", headers, exported)
+        return export_xlsx(request, title, headers, exported, sheet="留用金额",
+                           filters=_shown(year, query, batch), formats={"考核年度": YEAR})  # fmt: skip
     page, query_string = paginate(request, rows)
     context = {
         "title": title, "page": page, "query": query_string, "year": year, "years": selectors.years(),
@@ -104,8 +104,10 @@ def amount_detail(request, hospital_id: int, batch_id: int, year: int):
     rows = list(sheet.rows.select_related("product").order_by("product__variety_code")) if sheet else []
     decimals = rule_set_of(sheet.rule_set).amount_decimals if sheet else 2
     if request.GET.get("export") and sheet:
-        return export_xlsx(f"{hospital.name}-{batch.name}留用金额.xlsx", "品种明细", PRODUCT_HEADERS,
-                           (_product_export_row(sheet, row) for row in rows))  # fmt: skip
+        return export_xlsx(request, f"{hospital.name}留用金额", PRODUCT_HEADERS,
+                           (_product_export_row(sheet, row) for row in rows), sheet="品种明细",
+                           filters={"医疗机构": hospital.name, "带量批次": batch.name, "考核年度": year},
+                           formats=PRODUCT_FORMATS)  # fmt: skip
     context = {
         "hospital": hospital, "batch": batch, "year": year, "sheet": sheet, "rows": rows, "missing": inputs.missing,
         "formula": FORMULA, "decimals": decimals, "pool_rows": _pool_rows(sheet),
@@ -115,6 +117,10 @@ def amount_detail(request, hospital_id: int, batch_id: int, year: int):
         "reopens": sheet.reopens.select_related("by") if sheet else [],
     }  # fmt: skip
     return render(request, "funding/amount_detail.html", context)
+
+
+def _shown(year: int, query: dict, batch: Batch | None) -> dict:
+    return selectors.shown_filters(year, query, batch, dict(AMOUNT_STATUSES))
 
 
 def _pool_rows(sheet: AmountSheet | None) -> list[tuple[str, int, Decimal]]:
@@ -129,12 +135,32 @@ PRODUCT_HEADERS = ["药品名称", "规格", "中选企业", "总得分", "一�
                    "应留用金额"]  # fmt: skip
 
 
+PRODUCT_FORMATS = {"结余留用比例": PERCENT, "参保患者使用量占比": PERCENT}
+
+
 def _product_export_row(sheet: AmountSheet, row) -> list:
     product = row.product
-    return [product.generic_name, product.spec, product.company, row.score, "是" if row.vetoed else "否",
-            row.retention_ratio, row.agreed_volume, row.actual_volume, row.base_volume, row.bid_price,
-            row.weighted_avg_price, row.nonselected_amount, sheet.pay_ratio, row.total_share, row.budget,
-            row.actual_cost, row.surplus, row.retained_amount, row.payable_amount]  # fmt: skip
+    return [product.generic_name, product.spec, product.company, row.score.normalize(), "是" if row.vetoed else "否",
+            row.retention_ratio, row.agreed_volume, row.actual_volume, row.base_volume, row.bid_price.normalize(),
+            row.weighted_avg_price.normalize(), row.nonselected_amount, sheet.pay_ratio, row.total_share,
+            _cent(row.budget), _cent(row.actual_cost), _cent(row.surplus), _in(sheet, row.retained_amount),
+            _in(sheet, row.payable_amount)]  # fmt: skip
+
+
+def _in(sheet: AmountSheet, amount: Decimal | None) -> Decimal | None:
+    """An amount with the rule set's decimals, as the core rounded it (Shanxi: whole yuan)."""
+    return None if amount is None else amount.quantize(quantum(sheet.decimals))
+
+
+def _cent(amount: Decimal | None) -> Decimal | None:
+    """An exact intermediate figure (budget, surplus) shown to the fen, as the pages show it."""
+    return None if amount is None else amount.quantize(quantum(2))
+
+
+def _sheet_figures(sheet: AmountSheet | None) -> list:
+    if sheet is None:
+        return [None, None, None]
+    return [sheet.product_count, _in(sheet, sheet.retained_total), _in(sheet, sheet.payable_total)]
 
 
 @business_page
@@ -183,7 +209,8 @@ def overview(request):
         exported = ([city["city"].name, city["total"], city["confirmed"], city["pending"], city["waiting"],
                      city["payable"]] for city in cities)  # fmt: skip
         headers = ["地市", "医疗机构×批次", "已确认", "待确认", "资料未齐", "已确认应留用金额合计"]
-        return export_xlsx("各地市医保资金留用金额审核情况.xlsx", "审核情况", headers, exported)
+        return export_xlsx(request, "各地市医保资金留用金额审核情况", headers, exported, sheet="审核情况",
+                           filters=_shown(year, query, batch))  # fmt: skip
     page, query_string = paginate(request, rows)
     context = {
         "page": page, "query": query_string, "city_rows": cities, "year": year, "years": selectors.years(),
@@ -204,11 +231,13 @@ def surplus_batches(request):
     year = selectors.assessment_year(request)
     rows = selectors.batch_surpluses(request.user, year)
     if request.GET.get("export"):
-        exported = ([row["batch"].code, row["batch"].name, year, row["hospitals"], row["budget"], row["surplus"],
-                     row["payable"], row["employee"], row["resident"]] for row in rows)  # fmt: skip
+        money = ("budget", "surplus", "payable", "employee", "resident")
+        exported = ([row["batch"].code, row["batch"].name, year, row["hospitals"],
+                     *(_cent(row[name]) for name in money)] for row in rows)  # fmt: skip
         headers = ["批次编码", "带量批次", "考核年度", "医疗机构数", "医保资金预算", "结余金额", "应留用金额",
                    "职保", "居保"]  # fmt: skip
-        return export_xlsx("医疗机构结余金额.xlsx", "带量批次", headers, exported)
+        return export_xlsx(request, "医疗机构结余金额", headers, exported, sheet="带量批次",
+                           filters={"考核年度": year}, formats={"考核年度": YEAR})  # fmt: skip
     return render(request, "funding/surplus_batches.html", {"rows": rows, "year": year, "years": selectors.years()})
 
 
@@ -224,12 +253,14 @@ def surplus_hospitals(request, batch_id: int, year: int):
         sheets = sheets.filter(hospital__name__contains=name)
     sheets = sheets.order_by("hospital__code")
     if request.GET.get("export"):
-        exported = ([s.hospital.code, s.hospital.name, s.product_count, s.budget_total, s.surplus_total,
-                     s.payable_total, s.employee_amount, s.resident_amount, s.get_status_display()]
-                    for s in sheets.iterator())  # fmt: skip
+        exported = ([s.hospital.code, s.hospital.name, s.product_count, _cent(s.budget_total), _cent(s.surplus_total),
+                     *(_in(s, amount) for amount in (s.payable_total, s.employee_amount, s.resident_amount)),
+                     s.get_status_display()] for s in sheets.iterator())  # fmt: skip
         headers = ["医疗机构编码", "医疗机构名称", "品种数", "医保资金预算", "结余金额", "应留用金额", "职保", "居保",
                    "状态"]  # fmt: skip
-        return export_xlsx(f"{batch.name}-医疗机构结余金额.xlsx", "医疗机构", headers, exported)
+        filters = {"带量批次": batch.name, "考核年度": year, **({"医疗机构名称": name} if name else {})}
+        return export_xlsx(request, f"{batch.name}医疗机构结余金额", headers, exported, sheet="医疗机构",
+                           filters=filters)  # fmt: skip
     page, query_string = paginate(request, sheets)
     totals = selectors.sheet_totals(sheets)
     context = {"batch": batch, "year": year, "page": page, "query": query_string, "name": name, "totals": totals}

@@ -224,6 +224,20 @@ def city_choices(user, city: str) -> dict:
     return {"cities": cities, "districts": districts}
 
 
+def shown_filters(year: int, query: dict, batch: Batch | None = None, statuses: dict | None = None) -> dict:
+    """The query form's values as an export's header shows them: codes as names."""
+    shown = {"考核年度": year, **({"带量批次": batch.name} if batch else {})}
+    for key, label in (("city", "地市"), ("district", "区县")):
+        if query.get(key):
+            region = Region.objects.filter(code=query[key]).first()
+            shown[label] = region.name if region else query[key]
+    if query.get("name"):
+        shown["医疗机构名称"] = query["name"]
+    if query.get("status"):
+        shown["状态"] = (statuses or {}).get(query["status"], query["status"])
+    return shown
+
+
 def filter_hospitals(hospitals, query: dict):
     """The query form: city, district (codes) and name (contains)."""
     if query.get("city"):
@@ -272,7 +286,8 @@ def batch_surpluses(user, year: int) -> list[dict]:
             payable=Sum("payable_total"), employee=Sum("employee_amount"), resident=Sum("resident_amount"),
         )
     }  # fmt: skip
-    return [{**sums.get(batch.pk, {"hospitals": 0}), "batch": batch} for batch in Batch.objects.all()]
+    empty = {"hospitals": 0, "budget": None, "surplus": None, "payable": None, "employee": None, "resident": None}
+    return [{**sums.get(batch.pk, empty), "batch": batch} for batch in Batch.objects.all()]
 
 
 def sheet_totals(sheets) -> dict:

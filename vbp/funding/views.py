@@ -13,7 +13,7 @@ from vbp.accounts.models import Role
 from vbp.catalog.models import Batch, Hospital
 from vbp.funding import proofs, selectors, services
 from vbp.funding.models import Entry, VisitProof
-from vbp.web.listing import export_xlsx, paginate
+from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
 
 # --- 全省医保基金支付比例维护 ------------------------------------------------------------------------
 
@@ -28,7 +28,8 @@ def pay_ratios(request):
         exported = ([batch.code, batch.name, batch.get_kind_display(), year, ratio.percent if ratio else None,
                      ratio.get_status_display() if ratio else Entry.DRAFT.label] for batch, ratio in rows)  # fmt: skip
         headers = ["批次编码", "带量批次", "批次类型", "考核年度", "医保基金平均支付比例（%）", "状态"]
-        return export_xlsx("全省医保基金支付比例.xlsx", "支付比例", headers, exported)
+        return export_xlsx(request, "全省医保基金支付比例", headers, exported, sheet="支付比例",
+                           filters={"考核年度": year}, formats={"考核年度": YEAR})  # fmt: skip
     context = {"rows": rows, "year": year, "years": selectors.years()}
     return render(request, "funding/pay_ratios.html", context)
 
@@ -68,7 +69,8 @@ def visit_list(request):
         exported = ([row.hospital.code, row.hospital.name, row.hospital.city.name, year, row.total, row.my_visits,
                      row.my_status] for row in rows)  # fmt: skip
         headers = ["医疗机构编码", "医疗机构名称", "地市", "考核年度", "上一年度住院总人次", "本方填报住院人次", "状态"]
-        return export_xlsx(f"{title}.xlsx", "住院人次", headers, exported)
+        return export_xlsx(request, title, headers, exported, sheet="住院人次",
+                           filters=selectors.shown_filters(year, query), formats={"考核年度": YEAR})  # fmt: skip
     page, query_string = paginate(request, hospitals)
     context = {
         "title": title, "page": page, "query": query_string, "rows": selectors.visit_rows(user, page, year),
@@ -210,7 +212,9 @@ def share_list(request):
     ).order_by("code")
     if request.GET.get("export"):
         exported = (_share_export_row(row, year) for row in selectors.share_rows(hospitals, year))
-        return export_xlsx("参保患者住院人次及占比.xlsx", "住院人次及占比", SHARE_HEADERS, exported)
+        return export_xlsx(request, "参保患者住院人次及占比", SHARE_HEADERS, exported, sheet="住院人次及占比",
+                           filters=selectors.shown_filters(year, query),
+                           formats={"考核年度": YEAR, "参保患者使用量占比": PERCENT})  # fmt: skip
     page, query_string = paginate(request, hospitals)
     context = {
         "page": page, "query": query_string, "rows": selectors.share_rows(page, year), "year": year,
@@ -221,14 +225,11 @@ def share_list(request):
 
 SHARE_HEADERS = ["医疗机构编码", "医院名称", "考核年度", "该院总住院人次", "各统筹地区参保患者在院住院人次",
                  "太原市异地患者在省直医院住院人次", "其他地市异地患者在省直医院住院人次",
-                 "参保患者使用量占比（%）"]  # fmt: skip
+                 "参保患者使用量占比"]  # fmt: skip
 
 
 def _share_export_row(row, year: int) -> list:
-    from vbp.web.templatetags.vbp_format import percent
-
-    return [row.hospital.code, row.hospital.name, year, row.total, row.own, row.capital, row.others,
-            percent(row.share) if row.share is not None else ""]  # fmt: skip
+    return [row.hospital.code, row.hospital.name, year, row.total, row.own, row.capital, row.others, row.share]
 
 
 @business_page
