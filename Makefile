@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: setup
 	mkdir -p var
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo --if-empty
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo --if-empty --reviewed
 	DJANGO_DEBUG=1 bash -c '$(BIN)/python manage.py db_worker --no-startup-delay --no-reload & worker=$$!; \
 		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)'

@@ -26,8 +26,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="数据库中已有行政区划时什么也不做（用于首次启动时自动载入）"
         )
+        parser.add_argument(
+            "--reviewed",
+            action="store_true",
+            help="另将两家演示医疗机构国家第一批的自评提交并由所在市医保局审核完毕，便于从留用金额测算开始演示",
+        )
 
-    def handle(self, *args, scale, seed, if_empty, **options):
+    def handle(self, *args, scale, seed, if_empty, reviewed=False, **options):
         if if_empty and Region.objects.exists():
             self.stdout.write("数据库中已有行政区划数据，未载入演示数据。")
             return
@@ -36,6 +41,11 @@ class Command(BaseCommand):
             summary = load_demo(scale, seed, progress=self._progress if scale == "bench" else None)
         except DemoDataError as error:
             raise CommandError(f"{error}未载入演示数据。如只想在空数据库时载入，请加 --if-empty。") from None
+        if reviewed:
+            from vbp.demo.walkthrough import BATCH, review_demo_assessments
+
+            count = review_demo_assessments()
+            self.stdout.write(f"已提交并审核 {count} 家演示医疗机构的{BATCH}自评（demo_hospital、demo_hospital2）。")
         self._report(summary, time.perf_counter() - started)
 
     def _progress(self, written: int) -> None:
