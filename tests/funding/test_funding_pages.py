@@ -247,3 +247,15 @@ def test_an_amount_export_has_numbers_at_the_rule_sets_decimals_and_only_rows_in
     products = exported(signed_in(client, "demo_city").get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/",
                                                            {"export": "1"}))  # fmt: skip
     assert len(products) - 1 == sheet.product_count
+
+
+def test_the_home_page_lists_what_waits_in_funding(client, hospital):
+    steps.reviewed(hospital)
+    assert "医保基金平均支付比例待提交" in text(signed_in(client, "demo_province").get("/"))
+    assert "上一年度住院总人次待填报" in text(signed_in(client, "demo_hospital").get("/"))
+    steps.pay_ratio()
+    steps.total_visits(hospital, 1000)
+    assert "参保患者住院人次待填报" in text(signed_in(client, "demo_city").get("/"))
+    steps.pool_visits(hospital, {hospital.home_pool.name: 800})
+    home = text(signed_in(client, "demo_city").get("/"))
+    assert "医保资金留用金额待确认" in home and "参保患者住院人次待填报" not in home

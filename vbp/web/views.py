@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from vbp.accounts.scope import sees_business_data
-from vbp.assessment.selectors import todos
+from vbp.appeals.selectors import appeal_todos
+from vbp.assessment.selectors import Todo, todos
 from vbp.catalog.models import Hospital
+from vbp.funding.selectors import funding_todos
 from vbp.platformdata.models import PlatformRecord
 from vbp.presets import PRESETS, load_preset
 from vbp.web.listing import scope_text
@@ -14,7 +16,8 @@ from vbp.web.listing import scope_text
 @login_required
 def home(request):
     user = request.user
-    context = {"rule_sets": [load_preset(name) for name in PRESETS], "scope": scope_text(user), "todos": todos(user)}
+    waiting = todos(user) + funding_todos(user) + [Todo(text, url) for text, url in appeal_todos(user)]
+    context = {"rule_sets": [load_preset(name) for name in PRESETS], "scope": scope_text(user), "todos": waiting}
     if sees_business_data(user):
         context["counts"] = {
             "hospitals": Hospital.objects.visible_to(user).count(),
