@@ -10,15 +10,19 @@ import io
 import re
 from dataclasses import dataclass, field
 
+import funding_steps
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from vbp.accounts.models import User
+from vbp.appeals import services as appeal_services
 from vbp.assessment import services as assessment_services
 from vbp.assessment.attachments import store_attachment
 from vbp.catalog.models import Batch, Hospital
+from vbp.funding import proofs
+from vbp.funding import services as funding_services
 from vbp.platformdata import services
 from vbp.platformdata.models import PlatformRecord
 from vbp.rulesets.models import RuleSetVersion
@@ -119,6 +123,52 @@ def offline_kwargs(**extra) -> dict:
     return {"batch_id": Batch.objects.get(code="SX-2021-01").pk, **extra}
 
 
+def appeal_kwargs(attachment: bool = False) -> dict:
+    """demo_hospital's appeal with a real PDF attached: the thread has content and a file to serve."""
+    hospital = User.objects.get(username="demo_hospital")
+    batch = Batch.objects.get(name="国家第一批集中带量采购")
+    upload = SimpleUploadedFile("证明材料.pdf", b"%PDF-1.4\n%%EOF\n")
+    appeal = appeal_services.file_appeal(hospital, batch, 2024, "结余留用金额有误", "详见附件。", [upload])
+    return {"pk": appeal.attachments.get().pk if attachment else appeal.pk}
+
+
+def funding_kwargs(**extra) -> dict:
+    """demo_hospital's page of the year: its assessment (reviewed_assessment) exists, so its amount page does."""
+    reviewed_assessment()
+    return {"hospital_id": User.objects.get(username="demo_hospital").hospital_id, "year": 2024, **extra}
+
+
+def amount_kwargs() -> dict:
+    return funding_kwargs(batch_id=Batch.objects.get(name="国家第一批集中带量采购").pk)
+
+
+def sheet_kwargs() -> dict:
+    """demo_hospital2's amounts, computed (it is ready to confirm): a sheet the province may reopen."""
+    hospital = User.objects.get(username="demo_hospital2").hospital
+    funding_steps.ready(hospital)
+    return {"hospital_id": hospital.pk, "batch_id": Batch.objects.get(name=funding_steps.BATCH).pk, "year": 2024}
+
+
+def proof_kwargs() -> dict:
+    hospital = User.objects.get(username="demo_hospital")
+    report = funding_services.visit_report(hospital.hospital, 2024)
+    return {"pk": proofs.store_proof(hospital, report, SimpleUploadedFile("住院人次.pdf", b"%PDF-1.4\n%%EOF\n")).pk}
+
+
+def ratio_kwargs() -> dict:
+    return {"batch_id": Batch.objects.get(name="国家第一批集中带量采购").pk, "year": 2024}
+
+
+def recalculation_kwargs() -> dict:
+    batch = Batch.objects.get(name="国家第一批集中带量采购")
+    job = funding_services.start_recalculation(User.objects.get(username="demo_province"), batch, 2024)
+    return {"pk": job.pk}
+
+
+VISIT_KEEPERS = ["demo_province", "demo_city", "demo_city2", "demo_platform", "demo_hospital", "demo_hospital2"]
+THE_HOSPITALS_VISIT_KEEPERS = ["demo_city", "demo_hospital"]  # demo_hospital is in 太原市, not province-direct
+AMOUNT_READERS = ["demo_province", "demo_city", "demo_city2", "demo_district", "demo_hospital", "demo_hospital2"]
+
 PAGES = {
     "home": Page(EVERYONE),
     "login": Page([], public=True),
@@ -167,6 +217,38 @@ PAGES = {
     "assessment:offline_preview": Page(REVIEWERS, ok=302, kwargs=lambda: offline_kwargs(year=2024)),  # none pending
     "assessment:offline_confirm": Page(REVIEWERS, method="post", ok=302, kwargs=lambda: offline_kwargs(year=2024)),
     "assessment:offline_cancel": Page(REVIEWERS, method="post", ok=302, kwargs=lambda: offline_kwargs(year=2024)),
+    "appeals:list": Page([*REVIEWERS, "demo_hospital", "demo_hospital2"]),  # the bureaus and the hospitals
+    "appeals:new": Page(["demo_hospital", "demo_hospital2"]),
+    "appeals:detail": Page(["demo_province", "demo_city", "demo_district", "demo_hospital"], kwargs=appeal_kwargs),
+    # the forms posted empty are refused (no text) and the thread comes back with the reason: 200
+    "appeals:follow_up": Page(["demo_hospital"], method="post", kwargs=appeal_kwargs),
+    "appeals:reply": Page(["demo_province", "demo_city", "demo_district"], method="post", kwargs=appeal_kwargs),
+    "appeals:close": Page(["demo_province", "demo_city", "demo_district"], method="post", kwargs=appeal_kwargs),
+    "appeals:attachment": Page(
+        ["demo_province", "demo_city", "demo_district", "demo_hospital"], kwargs=lambda: appeal_kwargs(attachment=True)
+    ),
+    "funding:pay_ratios": Page(["demo_province"]),
+    "funding:pay_ratio_save": Page(["demo_province"], method="post", ok=302, kwargs=ratio_kwargs),
+    "funding:visits": Page(VISIT_KEEPERS),
+    "funding:visit_detail": Page(THE_HOSPITALS_VISIT_KEEPERS, kwargs=funding_kwargs),
+    "funding:visit_total": Page(THE_HOSPITALS_VISIT_KEEPERS, method="post", ok=302, kwargs=funding_kwargs),
+    "funding:visit_pools": Page(THE_HOSPITALS_VISIT_KEEPERS, method="post", ok=302, kwargs=funding_kwargs),
+    "funding:proof_upload": Page(THE_HOSPITALS_VISIT_KEEPERS, method="post", ok=302, kwargs=funding_kwargs),
+    "funding:proof": Page(THE_HOSPITALS_VIEWERS, kwargs=proof_kwargs),
+    "funding:shares": Page(BUSINESS),
+    "funding:share_detail": Page(THE_HOSPITALS_VIEWERS, kwargs=funding_kwargs),
+    "funding:amounts": Page(AMOUNT_READERS),
+    "funding:amount_detail": Page(THE_HOSPITALS_VIEWERS, kwargs=amount_kwargs),
+    "funding:amount_confirm": Page(THE_HOSPITALS_VIEWERS, method="post", ok=302, kwargs=amount_kwargs),
+    "funding:amount_reopen": Page(["demo_province"], method="post", ok=302, kwargs=sheet_kwargs),
+    "funding:overview": Page(["demo_province"]),
+    "funding:surplus": Page(REVIEWERS),
+    "funding:surplus_hospitals": Page(REVIEWERS, kwargs=ratio_kwargs),
+    "funding:recalculate": Page(
+        ["demo_province", "demo_city", "demo_city2"], method="post", ok=302, kwargs=ratio_kwargs
+    ),
+    "funding:recalculation": Page(["demo_province"], kwargs=recalculation_kwargs),
+    "funding:workbook": Page(REVIEWERS, kwargs=ratio_kwargs),
 }
 
 
