@@ -259,3 +259,14 @@ def test_the_home_page_lists_what_waits_in_funding(client, hospital):
     steps.pool_visits(hospital, {hospital.home_pool.name: 800})
     home = text(signed_in(client, "demo_city").get("/"))
     assert "医保资金留用金额待确认" in home and "参保患者住院人次待填报" not in home
+
+
+def test_every_product_row_in_scope_exports_with_its_hospital_and_batch(client, hospital, batch):
+    steps.ready(hospital)
+    signed_in(client, "demo_city")
+    rows = exported(client.get("/funding/surplus/", {"export": "products", "year": "2024"}))
+    sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
+    assert len(rows) - 1 == sheet.product_count
+    assert {row[1] for row in rows[1:]} == {hospital.code} and rows[1][0] == batch.name
+    signed_in(client, "demo_city2")
+    assert len(exported(client.get("/funding/surplus/", {"export": "products", "year": "2024"}))) == 1

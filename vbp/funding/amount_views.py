@@ -15,7 +15,7 @@ from vbp.accounts.decorators import business_page
 from vbp.catalog.models import Batch, Hospital
 from vbp.core.money import quantum
 from vbp.funding import selectors, services
-from vbp.funding.models import AmountSheet, Recalculation
+from vbp.funding.models import AmountSheet, ProductAmount, Recalculation
 from vbp.rulesets.services import rule_set_of
 from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
 
@@ -229,6 +229,8 @@ def surplus_batches(request):
     if not selectors.sees_surplus(request.user):
         raise Http404
     year = selectors.assessment_year(request)
+    if request.GET.get("export") == "products":
+        return _all_products_export(request, year)
     rows = selectors.batch_surpluses(request.user, year)
     if request.GET.get("export"):
         money = ("budget", "surplus", "payable", "employee", "resident")
@@ -239,6 +241,23 @@ def surplus_batches(request):
         return export_xlsx(request, "医疗机构结余金额", headers, exported, sheet="带量批次",
                            filters={"考核年度": year}, formats={"考核年度": YEAR})  # fmt: skip
     return render(request, "funding/surplus_batches.html", {"rows": rows, "year": year, "years": selectors.years()})
+
+
+ALL_PRODUCT_HEADERS = ["带量批次", "医疗机构编码", "医疗机构名称", *PRODUCT_HEADERS, "状态"]
+
+
+def _all_products_export(request, year: int):
+    """Every product row of every sheet in scope (per product the detail, seed 001 §4.2), streamed."""
+    rows = (
+        ProductAmount.objects.filter(sheet__in=AmountSheet.objects.visible_to(request.user).filter(year=year))
+        .select_related("product", "sheet__hospital", "sheet__batch")
+        .order_by("sheet__batch__cycle_start", "sheet__batch__code", "sheet__hospital__code", "product__variety_code")
+    )
+    exported = ([row.sheet.batch.name, row.sheet.hospital.code, row.sheet.hospital.name,
+                 *_product_export_row(row.sheet, row), row.sheet.get_status_display()]
+                for row in rows.iterator(chunk_size=5000))  # fmt: skip
+    return export_xlsx(request, "医疗机构结余金额品种明细", ALL_PRODUCT_HEADERS, exported, sheet="品种明细",
+                       filters={"考核年度": year}, formats=PRODUCT_FORMATS)  # fmt: skip
 
 
 @business_page
