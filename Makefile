@@ -46,6 +46,9 @@ bench: setup
 	$(BIN)/python -m bench.bench_calc
 	$(BIN)/python -m bench.bench_import
 	$(BIN)/python -m bench.bench_demo
+	$(BIN)/python -m bench.bench_export
+	$(BIN)/python -m bench.bench_workbook
+	$(BIN)/python -m bench.bench_recalc
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
