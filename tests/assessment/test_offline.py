@@ -447,10 +447,10 @@ def test_a_hospital_sees_its_reopened_reviews(client, batch, make_user):
 
     rows = todo_rows(signed_in(client, "demo_hospital"))
 
-    assert rows[-1][0] == (
+    assert (
         "国家第一批集中带量采购（2024年度）落实集采政策评分已退回重审，待医保部门重新审核"
         "退回原因：自评分数与平台数据不符"
-    )
+    ) in [row[0] for row in rows]
 
 
 def test_a_reviewing_bureau_sees_what_awaits_review_with_links(client, batch, submitted):
