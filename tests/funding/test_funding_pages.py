@@ -270,3 +270,17 @@ def test_every_product_row_in_scope_exports_with_its_hospital_and_batch(client, 
     assert {row[1] for row in rows[1:]} == {hospital.code} and rows[1][0] == batch.name
     signed_in(client, "demo_city2")
     assert len(exported(client.get("/funding/surplus/", {"export": "products", "year": "2024"}))) == 1
+
+
+def test_the_proof_is_served_for_the_preview_frame_and_only_in_scope(client, hospital):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vbp.funding import proofs
+
+    report = steps.services.visit_report(hospital, 2024)
+    proof = proofs.store_proof(user("demo_hospital"), report, SimpleUploadedFile("证明.png", b"\x89PNG\r\n\x1a\n0000"))
+    response = signed_in(client, "demo_city").get(f"/funding/proof/{proof.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Frame-Options"] == "SAMEORIGIN" and response["X-Content-Type-Options"] == "nosniff"
+    assert signed_in(client, "demo_city2").get(f"/funding/proof/{proof.pk}/").status_code == 404
+    assert proof.file_name == "证明.png" and proof.sha256 and proof.stored_as != proof.file_name

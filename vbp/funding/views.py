@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from vbp.accounts.decorators import business_page
@@ -189,6 +191,8 @@ def proof_upload(request, hospital_id: int, year: int):
 
 
 @business_page
+@never_cache
+@xframe_options_sameorigin  # the visits page previews it in a frame
 def proof_file(request, pk: int):
     """The proof, to whoever sees the hospital's visits (the hospital, its bureaus, the platform)."""
     if not selectors.sees_shares(request.user):
