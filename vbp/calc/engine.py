@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
+from operator import attrgetter
 from typing import NamedTuple
 
 import polars as pl
@@ -65,50 +66,90 @@ class RowKey(NamedTuple):
     batch: str
     generic_name: str
 
+    @property
+    def place(self) -> tuple[str, str, str]:
+        """What names the row on 分统筹区留用金额: hospital, batch, generic name."""
+        return self.hospital, self.batch, self.generic_name
+
 
 def result_frames(
     rule_set: RuleSet, keys: Iterable[RowKey], results: Iterable[RowResult], pool_order: Mapping[str, Iterable[str]]
 ) -> Frames:
-    """The output frames of per-row results, as the column engine gives them.
+    """The output frames of per-row results, as the column engine gives them (see ``ResultFrames``)."""
+    frames = ResultFrames(rule_set, pool_order)
+    frames.add(keys, results)
+    return frames.frames()
+
+
+class ResultFrames:
+    """Output frames built from per-row results, a block of rows at a time.
 
     The one implementation for the row engine and for a workbook of the web
-    system's own results (``vbp.calc.workbook``). A row's pools follow its
-    hospital's ``pool_order`` (the order of 参保住院人次), any other pool after them.
+    system's own results (``vbp.calc.workbook``), which adds its rows in blocks
+    so that a million of them never stand as Python objects at once. A row's
+    pools follow its hospital's ``pool_order`` (the order of 参保住院人次), any
+    other pool after them.
     """
-    shown = _DisplayShares(rule_set)
-    positions = {hospital: {pool: index for index, pool in enumerate(pools)} for hospital, pools in pool_order.items()}
-    columns: dict[str, list] = {name: [] for name in ROW_FIELDS}
-    pool_columns: dict[str, list] = {name: [] for name in POOL_FIELDS}
-    by_hospital: dict[str, list[Decimal]] = defaultdict(list)
-    names: dict[str, str | None] = {}
-    for row_id, (key, result) in enumerate(zip(keys, results, strict=True)):
-        for name in ROW_FIELDS:
-            columns[name].append(getattr(result, name))
-        by_hospital[key.hospital].append(result.retained_amount)
-        if names.get(key.hospital) is None:  # the hospital's first name given, as the column engine takes it
-            names[key.hospital] = key.hospital_name
-        position = positions.get(key.hospital, {})
-        for pool, amount in result.pool_amounts.items():
-            values = {
-                "row_id": row_id, "position": position.get(pool, len(position)), "hospital": key.hospital,
-                "batch": key.batch, "generic_name": key.generic_name, "pool": pool, "share": result.shares[pool],
-                "amount": amount,
-            }  # fmt: skip
-            for name, value in values.items():
-                pool_columns[name].append(value)
-    columns["total_share"] = [shown.of(share) for share in columns["total_share"]]
-    pool_columns["share"] = [shown.of(share) for share in pool_columns["share"]]
-    return Frames(
-        rows=_rows_frame(columns, rule_set),
-        pools=_pools_frame(pool_columns, rule_set),
-        hospitals=_hospitals_frame(by_hospital, names, rule_set),
-    )
+
+    def __init__(self, rule_set: RuleSet, pool_order: Mapping[str, Iterable[str]]):
+        self.rule_set = rule_set
+        self.shown = _DisplayShares(rule_set)
+        self.positions = {
+            hospital: {pool: index for index, pool in enumerate(pools)} for hospital, pools in pool_order.items()
+        }
+        self.rows: list[pl.DataFrame] = []
+        self.pools: list[pl.DataFrame] = []
+        self.by_hospital: dict[str, list[Decimal]] = defaultdict(list)
+        self.names: dict[str, str | None] = {}
+        self.count = 0
+
+    def add(self, keys: Iterable[RowKey], results: Iterable[RowResult]) -> None:
+        """The next rows, each named by its key."""
+        rows, pools = [], []
+        for row_id, (key, result) in enumerate(zip(keys, results, strict=True), start=self.count):
+            rows.append(_row_values(result))
+            self.by_hospital[key.hospital].append(result.retained_amount)
+            if self.names.get(key.hospital) is None:  # the hospital's first name given, as the column engine takes it
+                self.names[key.hospital] = key.hospital_name
+            position = self.positions.get(key.hospital, {})
+            for pool, amount in result.pool_amounts.items():
+                share = result.shares[pool]
+                pools.append((row_id, position.get(pool, len(position)), *key.place, pool, share, amount))
+        self.count += len(rows)
+        columns = _transposed(rows, ROW_FIELDS)
+        columns["total_share"] = [self.shown.of(share) for share in columns["total_share"]]
+        pool_columns = _transposed(pools, POOL_FIELDS)
+        pool_columns["share"] = [self.shown.of(share) for share in pool_columns["share"]]
+        self.rows.append(_rows_frame(columns, self.rule_set))
+        self.pools.append(_pools_frame(pool_columns, self.rule_set))
+
+    def frames(self) -> Frames:
+        """All rows added, their pools, and the hospitals' totals."""
+        if not self.rows:
+            self.add([], [])
+        return Frames(
+            rows=_concat(self.rows),
+            pools=_concat(self.pools),
+            hospitals=_hospitals_frame(self.by_hospital, self.names, self.rule_set),
+        )
+
+
+def _concat(blocks: list[pl.DataFrame]) -> pl.DataFrame:
+    """Blocks of rows as one frame; a decimal column takes the largest scale of its blocks."""
+    return blocks[0] if len(blocks) == 1 else pl.concat(blocks, how="vertical_relaxed")
 
 
 ROW_FIELDS = (
     "retention_ratio", "vetoed", *MONEY_FIELDS, "total_share", "retained_amount", "payable_amount",
 )  # fmt: skip
 POOL_FIELDS = ("row_id", "position", "hospital", "batch", "generic_name", "pool", "share", "amount")
+_row_values = attrgetter(*ROW_FIELDS)
+
+
+def _transposed(rows: list[tuple], names: tuple[str, ...]) -> dict[str, list]:
+    """Rows of values as columns by name."""
+    columns = list(zip(*rows, strict=True)) or [()] * len(names)
+    return {name: list(column) for name, column in zip(names, columns, strict=True)}
 
 
 class _DisplayShares:
@@ -116,12 +157,13 @@ class _DisplayShares:
 
     def __init__(self, rule_set: RuleSet):
         self.decimals = share_display_decimals(rule_set)
-        self.known: dict[Fraction, Decimal] = {}
+        self.known: dict[tuple[int, int], Decimal] = {}  # by numerator and denominator: faster than a Fraction's hash
 
     def of(self, share: Fraction) -> Decimal:
-        value = self.known.get(share)
+        key = share.numerator, share.denominator
+        value = self.known.get(key)
         if value is None:
-            value = self.known[share] = round_fraction(share, self.decimals, "half_up")
+            value = self.known[key] = round_fraction(share, self.decimals, "half_up")
         return value
 
 
@@ -129,28 +171,30 @@ def share_display_decimals(rule_set: RuleSet) -> int:
     return rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
 
 
-def _column(values: list, scale: int | None = None) -> pl.Series:
+def decimal_column(values: list, scale: int | None = None) -> pl.Series:
+    """Exact Decimals or ints (None for an empty cell) as a Decimal column: at ``scale``, else at the most decimals.
+
+    The values go to Polars as plain text, several times faster than as Decimal objects.
+    """
+    texts = pl.Series([None if value is None else format(value, "f") for value in values], dtype=pl.String)
     if scale is None:
-        return pl.Series(values)
-    return pl.Series(values, dtype=pl.Decimal(38, scale))
-
-
-def _scale(values) -> int:
-    return max([max(0, -value.as_tuple().exponent) for value in values if value is not None] + [0])
+        scale = (texts.str.len_bytes() - texts.str.find(".", literal=True) - 1).max() or 0
+    column = texts.str.to_decimal(scale=scale)
+    if column.null_count() != texts.null_count():  # Polars gives null for what 38 digits cannot hold
+        raise OverflowError("数值超过 38 位有效数字")
+    return column
 
 
 def _rows_frame(columns: dict[str, list], rule_set: RuleSet) -> pl.DataFrame:
-    money_scale = max((_scale(columns[name]) for name in MONEY_FIELDS), default=0)
-    ratios = columns["retention_ratio"]
     q = rule_set.amount_decimals
     return pl.DataFrame(
         {
-            "retention_ratio": _column(ratios, _scale(ratios)),
+            "retention_ratio": decimal_column(columns["retention_ratio"]),
             "vetoed": pl.Series(columns["vetoed"], dtype=pl.Boolean),
-            **{name: _column(columns[name], money_scale) for name in MONEY_FIELDS},
-            "total_share": _column(columns["total_share"], share_display_decimals(rule_set)),
-            "retained_amount": _column(columns["retained_amount"], q),
-            "payable_amount": _column(columns["payable_amount"], q),
+            **{name: decimal_column(columns[name]) for name in MONEY_FIELDS},
+            "total_share": decimal_column(columns["total_share"], share_display_decimals(rule_set)),
+            "retained_amount": decimal_column(columns["retained_amount"], q),
+            "payable_amount": decimal_column(columns["payable_amount"], q),
         }
     )
 
@@ -164,8 +208,8 @@ def _pools_frame(columns: dict[str, list], rule_set: RuleSet) -> pl.DataFrame:
                 name: pl.Series(columns[name], dtype=pl.String)
                 for name in ("hospital", "batch", "generic_name", "pool")
             },
-            "share": _column(columns["share"], share_display_decimals(rule_set)),
-            "amount": _column(columns["amount"], rule_set.amount_decimals),
+            "share": decimal_column(columns["share"], share_display_decimals(rule_set)),
+            "amount": decimal_column(columns["amount"], rule_set.amount_decimals),
         }
     )
     return frame.sort("row_id", "position", maintain_order=True).drop("position")
@@ -179,7 +223,7 @@ def _hospitals_frame(by_hospital: dict[str, list[Decimal]], names: dict, rule_se
             "hospital": pl.Series(hospitals, dtype=pl.String),
             "hospital_name": pl.Series([names[h] for h in hospitals], dtype=pl.String),
             "product_count": pl.Series([len(by_hospital[h]) for h in hospitals], dtype=pl.Int64),
-            "retained_total": _column([sum(by_hospital[h], Decimal(0)) for h in hospitals], q),
-            "payable_total": _column([hospital_payable(by_hospital[h], rule_set) for h in hospitals], q),
+            "retained_total": decimal_column([sum(by_hospital[h], Decimal(0)) for h in hospitals], q),
+            "payable_total": decimal_column([hospital_payable(by_hospital[h], rule_set) for h in hospitals], q),
         }
     )

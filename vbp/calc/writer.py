@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
 from vbp.calc.schema import EXCEL_MAX_ROWS, RULES
 from vbp.calc.xlsx import Worksheet, write_xlsx
 from vbp.core.rules import RuleSet
+
+COPY_CHUNK = 1 << 20
 
 
 @dataclass
@@ -69,15 +73,31 @@ def rules_sheet(rule_set: RuleSet) -> Sheet:
     return Sheet(RULES, pl.DataFrame(rows, schema=["项目", "值"], orient="row"))
 
 
-def write_workbook(path: Path, sheets: list[Sheet]) -> None:
-    """Write all sheets at once; the file appears only when complete."""
-    path = Path(path)
+def write_workbook(target: str | os.PathLike | BinaryIO, sheets: list[Sheet]) -> None:
+    """Write all sheets at once to a path or a binary file object.
+
+    A file appears only when complete. The xlsx writer seeks back in its file, so a
+    file object (an HTTP response cannot seek) gets a finished temporary file's
+    bytes: all of them, or none when writing fails.
+    """
+    if hasattr(target, "write"):
+        with tempfile.TemporaryDirectory(prefix="vbp-workbook-") as folder:
+            path = Path(folder) / "workbook.xlsx"
+            _write(path, sheets)
+            with open(path, "rb") as written:
+                shutil.copyfileobj(written, target, COPY_CHUNK)
+        return
+    path = Path(target)
     handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent or ".")
     os.close(handle)
     try:
-        parts = [part for whole in sheets for part in split_rows(whole)]
-        write_xlsx(Path(temporary), [Worksheet(part.name, part.frame, part.formats) for part in parts])
+        _write(Path(temporary), sheets)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _write(path: Path, sheets: list[Sheet]) -> None:
+    parts = [part for whole in sheets for part in split_rows(whole)]
+    write_xlsx(path, [Worksheet(part.name, part.frame, part.formats) for part in parts])
