@@ -7,6 +7,7 @@ figures themselves, so `vbp calc --check` verifies them and `vbp calc` reproduce
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from decimal import Decimal
 from fractions import Fraction
@@ -40,27 +41,32 @@ def workbook_tables(user, batch: Batch, year: int):
     if len(versions) > 1:
         raise MixedRuleSets("本批次的留用金额按不同版本的考核方案测算，请先重新测算")
     rule_set = rule_set_of(sheets[0].rule_set if sheets else batch.rule_set)
-    products, hospitals, visits, results = [], [], [], []
+    hospitals = [
+        {"hospital": sheet.hospital.code, "hospital_name": sheet.hospital.name, "total_visits": sheet.total_visits}
+        for sheet in sheets
+    ]
+    visits = [
+        {"hospital": sheet.hospital.code, "pool": pool, "visits": count}
+        for sheet in sheets
+        for pool, count in sheet.pool_visits.items()
+    ]
+    products, results = _streamed_rows(sheets, batch)
+    return rule_set, products, hospitals, visits, results
+
+
+def _streamed_rows(sheets: list[AmountSheet], batch: Batch):
+    """The product rows and their results as two iterators read in step, so a batch never sits in memory whole."""
+    by_pk = {sheet.pk: sheet for sheet in sheets}
     rows = (
         ProductAmount.objects.filter(sheet__in=sheets)
         .select_related("product")
-        .order_by("sheet", "product__variety_code")
+        .order_by("sheet__hospital__code", "product__variety_code")
     )
-    by_sheet: dict[int, list[ProductAmount]] = {}
-    for row in rows.iterator(chunk_size=5000):
-        by_sheet.setdefault(row.sheet_id, []).append(row)
-    for sheet in sheets:
-        hospital = sheet.hospital
-        hospitals.append(
-            {"hospital": hospital.code, "hospital_name": hospital.name, "total_visits": sheet.total_visits}
-        )
-        visits += [
-            {"hospital": hospital.code, "pool": pool, "visits": count} for pool, count in sheet.pool_visits.items()
-        ]
-        for row in by_sheet.get(sheet.pk, []):
-            products.append(_product(sheet, row, batch))
-            results.append(_result(row, sheet.decimals))
-    return rule_set, products, hospitals, visits, results
+    pairs = ((by_pk[row.sheet_id], row) for row in rows.iterator(chunk_size=5000))
+    first, second = itertools.tee(pairs)
+    products = (_product(sheet, row, batch) for sheet, row in first)
+    results = (_result(row, sheet.decimals) for sheet, row in second)
+    return products, results
 
 
 def _product(sheet: AmountSheet, row: ProductAmount, batch: Batch) -> dict:
