@@ -124,6 +124,8 @@ def allocate(amount: Decimal, weights: Mapping[str, Fraction], decimals: int) ->
     then to the name in order (spec/calculator.md, "pools' amounts").
     """
     units = int(amount.scaleb(decimals))
+    if len(weights) == 1 and next(iter(weights.values())) > 0:  # one part takes it all (most hospitals: one pool)
+        return {name: Decimal(units).scaleb(-decimals) for name in weights}
     total_weight = sum(weights.values(), Fraction(0))
     if total_weight == 0:
         if units:

@@ -47,7 +47,9 @@ def hospital_totals(
     else:
         pool_payable = {pool: zero for pool in shares}
         for row in results:
-            for pool, amount in allocate(row.payable_amount, shares, q).items():
+            # the row's own split of its amount, when what is paid is that amount (it was allocated the same way)
+            split = row.pool_amounts if row.payable_amount == row.retained_amount else None
+            for pool, amount in (split or allocate(row.payable_amount, shares, q)).items():
                 pool_payable[pool] += amount
     funds = None
     if rule_set.fund_split and fund_basis is not None:

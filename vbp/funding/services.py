@@ -7,10 +7,11 @@ module only gathers the stored inputs and keeps what the core returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from vbp.accounts.models import Role
@@ -19,6 +20,7 @@ from vbp.audit.services import Kind, record_change, snapshot
 from vbp.catalog.models import Batch, Hospital
 from vbp.core.money import round_fraction
 from vbp.core.retention import ProductRow, RowResult, compute_row, pool_shares
+from vbp.core.rules import RuleSet
 from vbp.core.totals import hospital_totals
 from vbp.funding.models import (
     AmountReopen,
@@ -63,10 +65,12 @@ def pool_party(hospital: Hospital, pool: Pool) -> str:
     return Role.REMOTE_PLATFORM
 
 
-def required_pools(hospital: Hospital) -> list[Pool]:
+def required_pools(hospital: Hospital, every_pool: list[Pool] | None = None) -> list[Pool]:
     """The pools whose insured visits a hospital must have: its own, or all of them for a province-direct one."""
     if hospital.province_direct:
-        return list(Pool.objects.order_by("-province_level", "code"))
+        return every_pool if every_pool is not None else list(Pool.objects.order_by("-province_level", "code"))
+    if every_pool is not None:
+        return [pool for pool in every_pool if pool.pk == hospital.home_pool_id]
     return [hospital.home_pool]
 
 
@@ -259,37 +263,81 @@ class SheetInputs:
     year: int
     missing: list[str]
     assessment: Assessment | None = None
+    rule_set: RuleSet | None = None
     pay_ratio: int | None = None
     report: VisitReport | None = None
     visits: dict[str, int] | None = None
+    scores: list[ProductScore] = field(default_factory=list)
+    records: dict[int, PlatformRecord] = field(default_factory=dict)
 
 
 def gather_inputs(hospital: Hospital, batch: Batch, year: int) -> SheetInputs:
     """The inputs of a hospital's sheet and, in the page's words, which of them are not submitted yet."""
+    return gather_many([hospital], batch, year)[hospital.pk]
+
+
+def gather_many(hospitals, batch: Batch, year: int) -> dict[int, SheetInputs]:
+    """``gather_inputs`` for many hospitals at once, in a few queries (a recalculation reads a batch this way)."""
+    ids = [hospital.pk for hospital in hospitals]
+    assessments = {
+        assessment.hospital_id: assessment
+        for assessment in Assessment.objects.filter(hospital_id__in=ids, batch=batch, year=year).select_related(
+            "rule_set"
+        )
+    }
+    parsed = {pk: rule_set_of(a.rule_set) for pk, a in {a.rule_set_id: a for a in assessments.values()}.items()}
+    ratio = PayRatio.objects.filter(batch=batch, year=year, status=Entry.SUBMITTED).first()
+    reports = {
+        report.hospital_id: report
+        for report in VisitReport.objects.filter(hospital_id__in=ids, year=year).prefetch_related(
+            Prefetch("pools", queryset=PoolVisits.objects.select_related("pool"))
+        )
+    }
+    every_pool = list(Pool.objects.order_by("-province_level", "code"))
+    scores: dict[int, list[ProductScore]] = {}
+    for score in (
+        ProductScore.objects.filter(assessment__in=assessments.values())
+        .select_related("product")
+        .order_by("product__variety_code")
+    ):
+        scores.setdefault(score.assessment_id, []).append(score)
+    records: dict[int, dict[int, PlatformRecord]] = {}
+    for record in PlatformRecord.objects.filter(hospital_id__in=ids, year=year, product__batch=batch):
+        records.setdefault(record.hospital_id, {})[record.product_id] = record
+    gathered = {}
+    for hospital in hospitals:
+        assessment = assessments.get(hospital.pk)
+        rule_set = parsed[assessment.rule_set_id] if assessment else None
+        gathered[hospital.pk] = _inputs(
+            hospital, batch, year, assessment, rule_set, ratio, reports.get(hospital.pk),
+            required_pools(hospital, every_pool),
+        )  # fmt: skip
+        if assessment is not None:
+            gathered[hospital.pk].scores = scores.get(assessment.pk, [])
+            gathered[hospital.pk].records = records.get(hospital.pk, {})
+    return gathered
+
+
+def _inputs(hospital, batch, year, assessment, rule_set, ratio, report, pools) -> SheetInputs:
     missing = []
-    assessment = Assessment.objects.filter(hospital=hospital, batch=batch, year=year).first()
     if assessment is None or assessment.part1_review != Review.DONE:
         missing.append("落实集采政策评分审核未提交")
     if assessment is None or assessment.part2_review != Review.DONE:
         missing.append("集采任务完成情况评分审核未提交")
-    ratio = PayRatio.objects.filter(batch=batch, year=year, status=Entry.SUBMITTED).first()
     if ratio is None:
         missing.append("本批次医保基金平均支付比例未提交")
-    report = VisitReport.objects.filter(hospital=hospital, year=year).first()
     if report is None or report.status != Entry.SUBMITTED:
         missing.append("医疗机构上一年度住院总人次未提交")
     submitted = {}
     if report is not None:
-        submitted = {
-            row.pool.name: row.visits for row in report.pools.select_related("pool") if row.status == "submitted"
-        }
-    pools = [pool.name for pool in required_pools(hospital)]
-    missing += [f"{name}参保患者住院人次未提交" for name in pools if name not in submitted]
-    if assessment is not None and rule_set_of(assessment.rule_set).fund_split and not _has_fund_basis(report):
+        submitted = {row.pool.name: row.visits for row in report.pools.all() if row.status == Entry.SUBMITTED}
+    names = [pool.name for pool in pools]
+    missing += [f"{name}参保患者住院人次未提交" for name in names if name not in submitted]
+    if rule_set is not None and rule_set.fund_split and not _has_fund_basis(report):
         missing.append("职保、居保拆分依据未导入")
     return SheetInputs(
-        hospital, batch, year, missing, assessment, ratio.percent if ratio else None, report,
-        {name: submitted[name] for name in pools if name in submitted},
+        hospital, batch, year, missing, assessment, rule_set, ratio.percent if ratio else None, report,
+        {name: submitted[name] for name in names if name in submitted},
     )  # fmt: skip
 
 
@@ -299,20 +347,10 @@ def _has_fund_basis(report: VisitReport | None) -> bool:
 
 def compute_sheet(inputs: SheetInputs):
     """The core's figures for a hospital whose inputs are complete: (rule set, [(score, record, result)], totals)."""
-    assessment = inputs.assessment
-    rule_set = rule_set_of(assessment.rule_set)
-    records = {
-        record.product_id: record
-        for record in PlatformRecord.objects.filter(
-            hospital=inputs.hospital, year=inputs.year, product__batch=inputs.batch
-        )
-    }
-    scores = (
-        ProductScore.objects.filter(assessment=assessment).select_related("product").order_by("product__variety_code")
-    )
+    rule_set = inputs.rule_set
     rows = []
-    for score in scores:
-        record = records[score.product_id]
+    for score in inputs.scores:
+        record = inputs.records[score.product_id]
         row = product_row(score, record, inputs.batch, inputs.pay_ratio)
         result = compute_row(rule_set, row, inputs.visits, inputs.report.total_visits)
         if result.vetoed != score.vetoed:
@@ -342,27 +380,47 @@ def product_row(score: ProductScore, record: PlatformRecord, batch: Batch, pay_r
 
 
 def refresh_sheet(hospital: Hospital, batch: Batch, year: int) -> AmountSheet | None:
-    """Recompute a hospital's sheet from its current inputs, unless it is confirmed (then it never changes).
+    """Recompute a hospital's sheet from its current inputs, unless it is confirmed (then it never changes)."""
+    return refresh_sheets([hospital], batch, year)[0]
 
-    Safe to run at the same moment twice: the sheet row is locked and the same inputs give the same rows.
+
+def refresh_sheets(hospitals, batch: Batch, year: int) -> list[AmountSheet | None]:
+    """``refresh_sheet`` for several hospitals in one transaction: their sheets, or None where inputs are missing.
+
+    Safe to run at the same moment twice: the sheet rows are locked (in hospital order) before the
+    inputs are read, and the same inputs give the same rows.
     """
     with transaction.atomic():
-        sheet = _lock_or_create(hospital, batch, year)
-        if sheet is not None and sheet.status == AmountSheet.Status.CONFIRMED:
-            return sheet
-        inputs = gather_inputs(hospital, batch, year)
-        if inputs.missing:
-            if sheet is not None:
-                sheet.delete()
-            return None
-        return _store(sheet, inputs)
+        locked = {
+            sheet.hospital_id: sheet
+            for sheet in AmountSheet.objects.select_for_update()
+            .filter(hospital__in=[hospital.pk for hospital in hospitals], batch=batch, year=year)
+            .order_by("hospital_id")
+        }
+        gathered = gather_many(hospitals, batch, year)
+        sheets, rows = [], []
+        for hospital in hospitals:
+            sheet, inputs = locked.get(hospital.pk), gathered[hospital.pk]
+            if sheet is not None and sheet.status == AmountSheet.Status.CONFIRMED:
+                sheets.append(sheet)
+            elif inputs.missing:
+                if sheet is not None:
+                    sheet.delete()
+                sheets.append(None)
+            else:
+                sheet, products = _store(sheet, inputs)
+                sheets.append(sheet)
+                rows += products
+        ProductAmount.objects.bulk_create(rows, batch_size=2000)
+    return sheets
 
 
 def _lock_or_create(hospital, batch, year) -> AmountSheet | None:
     return AmountSheet.objects.select_for_update().filter(hospital=hospital, batch=batch, year=year).first()
 
 
-def _store(sheet: AmountSheet | None, inputs: SheetInputs) -> AmountSheet:
+def _store(sheet: AmountSheet | None, inputs: SheetInputs) -> tuple[AmountSheet, list[ProductAmount]]:
+    """The sheet saved with the core's totals, its old rows gone, and its new rows to insert (the caller does)."""
     rule_set, rows, totals = compute_sheet(inputs)
     q = rule_set.amount_decimals
     fields = {
@@ -383,15 +441,13 @@ def _store(sheet: AmountSheet | None, inputs: SheetInputs) -> AmountSheet:
         except IntegrityError:  # another recalculation created it a moment ago: take its row, and its lock
             sheet = _lock_or_create(inputs.hospital, inputs.batch, inputs.year)
             if sheet.status == AmountSheet.Status.CONFIRMED:
-                return sheet
+                return sheet, []
     for name, value in fields.items():
         setattr(sheet, name, value)
     sheet.version += 1
     sheet.save()
     sheet.rows.all().delete()
-    ProductAmount.objects.bulk_create([_product_amount(sheet, score, record, result, q)
-                                       for score, record, _, result in rows])  # fmt: skip
-    return sheet
+    return sheet, [_product_amount(sheet, score, record, result, q) for score, record, _, result in rows]
 
 
 def _product_amount(sheet, score: ProductScore, record: PlatformRecord, result: RowResult, q: int) -> ProductAmount:
@@ -421,7 +477,8 @@ def confirm_sheet(user, hospital: Hospital, batch: Batch, year: int, *, version:
         inputs = gather_inputs(hospital, batch, year)
         if inputs.missing:
             raise FundingRefused("尚不能确认：" + "；".join(inputs.missing))
-        sheet = _store(sheet, inputs)  # what is confirmed is what the inputs give now
+        sheet, rows = _store(sheet, inputs)  # what is confirmed is what the inputs give now
+        ProductAmount.objects.bulk_create(rows)
         sheet.status, sheet.confirmed_by, sheet.confirmed_at = AmountSheet.Status.CONFIRMED, user, timezone.now()
         sheet.version += 1
         sheet.save()
@@ -496,21 +553,19 @@ def start_recalculation(user, batch: Batch, year: int, *, background: bool = Tru
     return job
 
 
-PROGRESS_EVERY = 20  # hospitals between progress updates
+PROGRESS_EVERY = 50  # hospitals per transaction, and between progress updates
 
 
 def recalculate(job: Recalculation) -> Recalculation:
-    """Refresh every assessed hospital's sheet of the batch, one hospital per transaction; confirmed ones stay."""
+    """Refresh every assessed hospital's sheet of the batch, PROGRESS_EVERY hospitals a transaction; confirmed stay."""
     hospitals = list(hospitals_of_batch(job.batch, job.year).select_related("home_pool"))
     Recalculation.objects.filter(pk=job.pk).update(status=Recalculation.Status.RUNNING, total=len(hospitals))
     computed = skipped = 0
-    for done, hospital in enumerate(hospitals, start=1):
-        if refresh_sheet(hospital, job.batch, job.year) is None:
-            skipped += 1
-        else:
-            computed += 1
-        if done % PROGRESS_EVERY == 0:
-            Recalculation.objects.filter(pk=job.pk).update(done=done, computed=computed, skipped=skipped)
+    for start in range(0, len(hospitals), PROGRESS_EVERY):
+        sheets = refresh_sheets(hospitals[start : start + PROGRESS_EVERY], job.batch, job.year)
+        computed += sum(sheet is not None for sheet in sheets)
+        skipped += sum(sheet is None for sheet in sheets)
+        Recalculation.objects.filter(pk=job.pk).update(done=start + len(sheets), computed=computed, skipped=skipped)
     Recalculation.objects.filter(pk=job.pk).update(
         status=Recalculation.Status.DONE, done=len(hospitals), computed=computed, skipped=skipped,
         finished_at=timezone.now(),
