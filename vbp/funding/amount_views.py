@@ -104,8 +104,9 @@ def amount_detail(request, hospital_id: int, batch_id: int, year: int):
     rows = list(sheet.rows.select_related("product").order_by("product__variety_code")) if sheet else []
     decimals = rule_set_of(sheet.rule_set).amount_decimals if sheet else 2
     if request.GET.get("export") and sheet:
+        values = sheet.rows.order_by("product__variety_code").values_list(*PRODUCT_VALUES)
         return export_xlsx(request, f"{hospital.name}留用金额", PRODUCT_HEADERS,
-                           (_product_export_row(sheet, row) for row in rows), sheet="品种明细",
+                           (_product_export_row(row) for row in values), sheet="品种明细",
                            filters={"医疗机构": hospital.name, "带量批次": batch.name, "考核年度": year},
                            formats=PRODUCT_FORMATS)  # fmt: skip
     context = {
@@ -138,13 +139,23 @@ PRODUCT_HEADERS = ["药品名称", "规格", "中选企业", "总得分", "一�
 PRODUCT_FORMATS = {"结余留用比例": PERCENT, "参保患者使用量占比": PERCENT}
 
 
-def _product_export_row(sheet: AmountSheet, row) -> list:
-    product = row.product
-    return [product.generic_name, product.spec, product.company, row.score.normalize(), "是" if row.vetoed else "否",
-            row.retention_ratio, row.agreed_volume, row.actual_volume, row.base_volume, row.bid_price.normalize(),
-            row.weighted_avg_price.normalize(), row.nonselected_amount, sheet.pay_ratio, row.total_share,
-            _cent(row.budget), _cent(row.actual_cost), _cent(row.surplus), _in(sheet, row.retained_amount),
-            _in(sheet, row.payable_amount)]  # fmt: skip
+# What a product row's export reads, as plain values (a million rows must not become model instances).
+PRODUCT_VALUES = (
+    "product__generic_name", "product__spec", "product__company", "score", "vetoed", "retention_ratio",
+    "agreed_volume", "actual_volume", "base_volume", "bid_price", "weighted_avg_price", "nonselected_amount",
+    "sheet__pay_ratio", "total_share", "budget", "actual_cost", "surplus", "retained_amount", "payable_amount",
+    "sheet__decimals",
+)  # fmt: skip
+
+
+def _product_export_row(values: tuple) -> list:
+    """One row of PRODUCT_HEADERS from PRODUCT_VALUES: money at the rule set's decimals, prices as stored."""
+    (name, spec, company, score, vetoed, ratio, agreed, actual, base, bid, average, nonselected, pay_ratio, share,
+     budget, cost, surplus, retained, payable, decimals) = values  # fmt: skip
+    unit = quantum(decimals)
+    return [name, spec, company, score.normalize(), "是" if vetoed else "否", ratio, agreed, actual, base,
+            bid.normalize(), average.normalize(), nonselected, pay_ratio, share, _cent(budget), _cent(cost),
+            _cent(surplus), retained.quantize(unit), payable.quantize(unit)]  # fmt: skip
 
 
 def _in(sheet: AmountSheet, amount: Decimal | None) -> Decimal | None:
@@ -250,12 +261,13 @@ def _all_products_export(request, year: int):
     """Every product row of every sheet in scope (per product the detail, seed 001 §4.2), streamed."""
     rows = (
         ProductAmount.objects.filter(sheet__in=AmountSheet.objects.visible_to(request.user).filter(year=year))
-        .select_related("product", "sheet__hospital", "sheet__batch")
         .order_by("sheet__batch__cycle_start", "sheet__batch__code", "sheet__hospital__code", "product__variety_code")
-    )
-    exported = ([row.sheet.batch.name, row.sheet.hospital.code, row.sheet.hospital.name,
-                 *_product_export_row(row.sheet, row), row.sheet.get_status_display()]
-                for row in rows.iterator(chunk_size=5000))  # fmt: skip
+        .values_list("sheet__batch__name", "sheet__hospital__code", "sheet__hospital__name", "sheet__status",
+                     *PRODUCT_VALUES)
+    )  # fmt: skip
+    statuses = dict(AmountSheet.Status.choices)
+    exported = ([batch, code, name, *_product_export_row(values), statuses[status]]
+                for batch, code, name, status, *values in rows.iterator(chunk_size=5000))  # fmt: skip
     return export_xlsx(request, "医疗机构结余金额品种明细", ALL_PRODUCT_HEADERS, exported, sheet="品种明细",
                        filters={"考核年度": year}, formats=PRODUCT_FORMATS)  # fmt: skip
 
