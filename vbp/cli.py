@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vbp.calc.check import check
 from vbp.calc.problems import InputError
-from vbp.calc.run import calculate
+from vbp.calc.run import calculate, workbook_rule_set
 from vbp.core.rules import RuleSetError
 from vbp.presets import PRESETS, resolve_rule_set
 
@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     calc.add_argument("-o", "--output", type=Path, help="输出工作簿（.xlsx）")
     calc.add_argument(
         "--rules",
-        help=f"考核方案：{'、'.join(PRESETS)}，或 RULES.json 文件路径（默认 default；--check 时默认用工作簿“规则”表）",
+        help=f"考核方案：{'、'.join(PRESETS)}，或 RULES.json 文件路径（默认用工作簿的“规则”表，没有则用 default）",
     )
     calc.add_argument("--check", action="store_true", help="只核对工作簿中已有的测算结果，不写文件")
     calc.add_argument("--engine", choices=("auto", "vectorized", "rows"), default="auto", help=argparse.SUPPRESS)
@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.output is None:
             print("vbp calc: 请用 -o 指定输出工作簿", file=sys.stderr)
             return USAGE_ERROR
-        return _calculate(args, rule_set or resolve_rule_set("default"))
+        # like --check: a workbook naming its rule set (规则) is computed under it, unless --rules says otherwise
+        return _calculate(args, rule_set or workbook_rule_set(args.input) or resolve_rule_set("default"))
     except RuleSetError as error:
         print(error, file=sys.stderr)
         return USAGE_ERROR

@@ -78,6 +78,12 @@ def stored_rule_set(sheets: dict[str, RawSheet]) -> RuleSet | None:
     return None
 
 
+def workbook_rule_set(path: Path) -> RuleSet | None:
+    """The rule set a workbook's 规则 sheet names (a 测算底稿 has one), reading that sheet alone; None without it."""
+    sheets, problems = read_input(path, KNOWN_HEADERS | {"项目", "值"}, None, [RULES])
+    return None if problems else stored_rule_set(sheets)
+
+
 def output_sheets(inputs: Inputs, sheets: dict[str, RawSheet], frames: Frames, rule_set: RuleSet) -> list[Sheet]:
     """The output workbook: the input sheets as given (numbers typed), with the results (``calculation_sheets``)."""
     return calculation_sheets(
@@ -135,4 +141,4 @@ def calculate(
     return timings, summarize(frames)
 
 
-__all__ = ["InputError", "Problem", "calculate", "load", "stored_rule_set"]
+__all__ = ["InputError", "Problem", "calculate", "load", "stored_rule_set", "workbook_rule_set"]
