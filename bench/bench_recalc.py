@@ -56,7 +56,8 @@ def _set_up(year: int) -> None:
     batches = {batch.pk: batch for batch in Batch.objects.select_related("rule_set")}
     rule_sets = {pk: rule_set_of(batch.rule_set) for pk, batch in batches.items()}
     with transaction.atomic():
-        pairs = PlatformRecord.objects.filter(year=year).values_list("hospital_id", "product__batch_id").distinct()
+        pairs = PlatformRecord.objects.filter(year=year).order_by().values_list("hospital_id", "product__batch_id")
+        pairs = pairs.distinct()
         Assessment.objects.bulk_create(
             [Assessment(hospital_id=h, batch_id=b, year=year, rule_set_id=batches[b].rule_set_id, status="submitted",
                         part1_review="done", part2_review="done") for h, b in pairs],
@@ -103,13 +104,14 @@ def child(keep: bool) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Count
     from django.test import RequestFactory
 
     from vbp.accounts.models import User
     from vbp.catalog.models import Batch
     from vbp.demo.generate import load_demo
     from vbp.funding import amount_views, services
-    from vbp.funding.models import ProductAmount, Recalculation
+    from vbp.funding.models import PayRatio, ProductAmount, Recalculation
     from vbp.funding.workbook import workbook_response
     from vbp.platformdata.models import PlatformRecord
 
@@ -120,17 +122,15 @@ def child(keep: bool) -> None:
         call_command("migrate", verbosity=0)
     try:
         year = 2024
+        started = time.perf_counter()
         if not User.objects.filter(username="demo_province").exists():
-            started = time.perf_counter()
             load_demo("bench")
+        if not PayRatio.objects.exists():
             _set_up(year)
-            print(f"setup: {time.perf_counter() - started:.1f} s")
+        print(f"setup: {time.perf_counter() - started:.1f} s")
         province = User.objects.get(username="demo_province")
-        sizes = dict(
-            PlatformRecord.objects.filter(year=year)
-            .values_list("product__batch")
-            .annotate(n=django.db.models.Count("pk"))
-        )
+        records = PlatformRecord.objects.filter(year=year).order_by().values_list("product__batch")
+        sizes = dict(records.annotate(n=Count("pk")))
         order = sorted(sizes, key=lambda pk: -sizes[pk])
         for index, batch_id in enumerate(order):
             batch = Batch.objects.get(pk=batch_id)

@@ -9,7 +9,7 @@ import funding_steps as steps
 import openpyxl
 import pytest
 
-from vbp.catalog.models import Batch, Hospital
+from vbp.catalog.models import Hospital
 from vbp.funding.models import AmountSheet, PayRatio
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
@@ -23,16 +23,6 @@ def signed_in(client, name: str):
 
 def text(response) -> str:
     return response.content.decode()
-
-
-@pytest.fixture
-def batch():
-    return Batch.objects.get(name=steps.BATCH)
-
-
-@pytest.fixture
-def hospital():
-    return user("demo_hospital").hospital
 
 
 def test_the_province_edits_saves_and_submits_a_ratio_on_its_page(client, batch):

@@ -20,16 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 user = steps.user
 
 
-@pytest.fixture
-def batch():
-    return Batch.objects.get(name=steps.BATCH)
-
-
-@pytest.fixture
-def hospital():
-    return user("demo_hospital").hospital
-
-
 # --- payment ratios ---------------------------------------------------------------------------------
 
 

@@ -22,8 +22,9 @@ from vbp.accounts.decorators import business_page
 from vbp.accounts.models import Role
 from vbp.assessment import scoring, selectors, services
 from vbp.assessment.models import Answer, Assessment
-from vbp.catalog.models import Batch, Hospital
+from vbp.catalog.models import Batch
 from vbp.regions.models import Region
+from vbp.regions.selectors import region_choices
 from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
 
 Review = Assessment.Review
@@ -98,7 +99,7 @@ def _list_page(request, assessments, *, part: int, review: bool):
         "title": title, "part": part, "review": review, "page": page, "query": query_string, "rows": rows, **query,
         "statuses": [(status.value, status.label) for status in PART_STATUSES[part]],
         "batches": Batch.objects.all(), "detail_url": _detail_url_name(part, review),
-        **({} if review else _region_choices(request.user, query["city"])),
+        **({} if review else region_choices(request.user, query["city"])),
     }  # fmt: skip
     return render(request, "assessment/review_list.html", _with_nav(request, context, part, review))
 
@@ -130,15 +131,6 @@ def _detail_url_name(part: int, review: bool) -> str:
     names = {(1, True): "review_policy_detail", (2, True): "review_task_products",
              (1, False): "view_policy_detail", (2, False): "view_task_products"}  # fmt: skip
     return "assessment:" + names[part, review]
-
-
-def _region_choices(user, city: str) -> dict:
-    hospitals = Hospital.objects.visible_to(user)
-    cities = Region.objects.filter(level=Region.Level.CITY, city_hospitals__in=hospitals).distinct()
-    districts = Region.objects.filter(level=Region.Level.DISTRICT, district_hospitals__in=hospitals).distinct()
-    if city:
-        districts = districts.filter(parent__code=city)
-    return {"cities": cities, "districts": districts}
 
 
 def _with_nav(request, context: dict, part: int, review: bool) -> dict:

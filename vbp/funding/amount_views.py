@@ -16,6 +16,7 @@ from vbp.catalog.models import Batch, Hospital
 from vbp.core.money import quantum
 from vbp.funding import selectors, services
 from vbp.funding.models import AmountSheet, ProductAmount, Recalculation
+from vbp.regions.selectors import region_choices
 from vbp.rulesets.services import rule_set_of
 from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
 
@@ -65,7 +66,7 @@ def amount_list(request):
         "title": title, "page": page, "query": query_string, "year": year, "years": selectors.years(),
         "batches": Batch.objects.all(), "batch": batch.code if batch else "", "statuses": AMOUNT_STATUSES,
         "can_recalculate": services.can_recalculate(user), **query,
-        **selectors.city_choices(user, query["city"]),
+        **region_choices(user, query["city"]),
     }  # fmt: skip
     return render(request, "funding/amount_list.html", context)
 
@@ -226,7 +227,7 @@ def overview(request):
     context = {
         "page": page, "query": query_string, "city_rows": cities, "year": year, "years": selectors.years(),
         "batches": Batch.objects.all(), "batch": batch.code if batch else "", "statuses": AMOUNT_STATUSES, **query,
-        **selectors.city_choices(request.user, query["city"]),
+        **region_choices(request.user, query["city"]),
     }  # fmt: skip
     return render(request, "funding/overview.html", context)
 

@@ -215,15 +215,6 @@ def pay_ratio_rows(year: int) -> list[tuple[Batch, PayRatio | None]]:
     return [(batch, ratios.get(batch.pk)) for batch in Batch.objects.all()]
 
 
-def city_choices(user, city: str) -> dict:
-    hospitals = Hospital.objects.visible_to(user)
-    cities = Region.objects.filter(level=Region.Level.CITY, city_hospitals__in=hospitals).distinct()
-    districts = Region.objects.filter(level=Region.Level.DISTRICT, district_hospitals__in=hospitals).distinct()
-    if city:
-        districts = districts.filter(parent__code=city)
-    return {"cities": cities, "districts": districts}
-
-
 def shown_filters(year: int, query: dict, batch: Batch | None = None, statuses: dict | None = None) -> dict:
     """The query form's values as an export's header shows them: codes as names."""
     shown = {"考核年度": year, **({"带量批次": batch.name} if batch else {})}

@@ -15,6 +15,7 @@ from vbp.accounts.models import Role
 from vbp.catalog.models import Batch, Hospital
 from vbp.funding import proofs, selectors, services
 from vbp.funding.models import Entry, VisitProof
+from vbp.regions.selectors import region_choices
 from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
 
 # --- 全省医保基金支付比例维护 ------------------------------------------------------------------------
@@ -76,7 +77,7 @@ def visit_list(request):
     page, query_string = paginate(request, hospitals)
     context = {
         "title": title, "page": page, "query": query_string, "rows": selectors.visit_rows(user, page, year),
-        "year": year, "years": selectors.years(), **query, **selectors.city_choices(user, query["city"]),
+        "year": year, "years": selectors.years(), **query, **region_choices(user, query["city"]),
     }  # fmt: skip
     return render(request, "funding/visit_list.html", context)
 
@@ -222,7 +223,7 @@ def share_list(request):
     page, query_string = paginate(request, hospitals)
     context = {
         "page": page, "query": query_string, "rows": selectors.share_rows(page, year), "year": year,
-        "years": selectors.years(), **query, **selectors.city_choices(user, query["city"]),
+        "years": selectors.years(), **query, **region_choices(user, query["city"]),
     }  # fmt: skip
     return render(request, "funding/share_list.html", context)
 
