@@ -151,6 +151,8 @@ def test_the_calculation_workbook_passes_vbp_calc_check_and_reproduces_every_amo
     steps.total_visits(direct, 100000)
     steps.pool_visits(direct, {pool.name: 500 + i for i, pool in enumerate(steps.services.required_pools(direct))})
     signed_in(client, "demo_province")
+    detail = text(client.get(f"/funding/amounts/{direct.pk}/{batch.pk}/2024/"))
+    assert detail.count('class="pool-split"') == AmountSheet.objects.get(hospital=direct).product_count
     response = client.get(f"/funding/workbook/{batch.pk}/2024/")
     assert response.status_code == 200
     workbook = tmp_path / "测算底稿.xlsx"

@@ -5,6 +5,9 @@ core computed from them (vbp.core.retention), with every input and the rule-set 
 used, so a confirmed amount can always be explained and never changes.
 """
 
+from decimal import Decimal
+from fractions import Fraction
+
 from django.conf import settings
 from django.db import models
 
@@ -191,6 +194,10 @@ class ProductAmount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sheet} {self.product}"
+
+    def pool_split(self) -> list[tuple[str, Fraction, Decimal]]:
+        """(pool, share, 留用金额) of this row, as the core split it: the shares exact, the amounts adding up."""
+        return [(pool, Fraction(share), Decimal(amount)) for pool, (share, amount) in self.pool_amounts.items()]
 
 
 class AmountReopen(models.Model):
