@@ -2,6 +2,7 @@
 
 import datetime
 import random
+import struct
 import zipfile
 from decimal import Decimal
 
@@ -102,7 +103,7 @@ def test_a_decimal_is_written_as_the_double_nearest_to_it(tmp_path_factory, read
 
 def test_many_blocks_and_a_zip64_entry_read_back_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsx, "BLOCK_CELLS", 3_000)  # many blocks, each deflated on its own
-    monkeypatch.setattr(xlsx, "_may_exceed_zip32", lambda frame, facts: True)
+    monkeypatch.setattr(xlsx, "ZIP64_FROM", 100_000)  # the sheet, the offsets after it and the directory: Zip64
     rng = random.Random(7)
     n = 20_000
     frame = pl.DataFrame(
@@ -119,12 +120,23 @@ def test_many_blocks_and_a_zip64_entry_read_back_whole(tmp_path, monkeypatch):
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None  # every entry inflates and matches its CRC
         assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 1_000_000
+        local_extras = {entry.filename: local_extra(path, entry) for entry in archive.infolist()}
+    assert local_extras.pop("xl/worksheets/sheet1.xml")[:2] == b"\x01\x00"  # a Zip64 record: its sizes need one
+    assert set(local_extras.values()) == {b""}  # the small entries need none
     import fastexcel
 
     back = fastexcel.read_excel(path).load_sheet("S", schema_sample_rows=None).to_polars()
     assert back["code"].to_list() == frame["code"].to_list()
     assert back["amount"].to_list() == [float(value) for value in frame["amount"].to_list()]
     assert back["count"].to_list() == [float(value) for value in frame["count"].to_list()]
+
+
+def local_extra(path, entry: zipfile.ZipInfo) -> bytes:
+    """The extra field of an entry's local header (zipfile reads only the central directory's)."""
+    with open(path, "rb") as file:
+        file.seek(entry.header_offset + 26)
+        name_length, extra_length = struct.unpack("<HH", file.read(4))
+        return file.read(name_length + extra_length)[name_length:]
 
 
 def test_a_sheet_longer_than_excel_allows_continues_on_another(tmp_path, read, monkeypatch):
@@ -165,3 +177,85 @@ def test_sheet_names_are_escaped(tmp_path, read, name):
     write_workbook(path, [Sheet(name, pl.DataFrame({"x": ["<y>"]}))])
 
     assert read(path).sheets == {name: [["x"], ["<y>"]]}
+
+
+def blocks_whose_kinds_change() -> list[xlsx.Block]:
+    """Three blocks of one sheet whose columns change kind from block to block, as an export's do."""
+    text_or_number = pl.DataFrame({"text": ["未评分", None, None], "number": [None, 2.5, None]}).to_struct("b")
+    return [
+        xlsx.Block(pl.DataFrame({"a": ["x", "=1+1", None], "b": pl.Series([None] * 3, dtype=pl.Null)})),
+        xlsx.Block(
+            pl.DataFrame({"a": [1.5, None, -2.0], "b": pl.Series([Decimal("1.25"), None, Decimal(3)])}),
+            {"a": "#,##0.0", "b": "#,##0.00"},
+        ),
+        xlsx.Block(pl.DataFrame({"a": ["+86", "-3", "@x"], "b": text_or_number}), {"b": "0.00%"}),
+    ]
+
+
+PREAMBLE = ["明细表", "导出人：王芳", ""]
+BLOCKS_READ_BACK = [
+    ["x", ""], ["=1+1", ""], ["", ""], [1.5, 1.25], ["", ""], [-2.0, 3.0], ["+86", "未评分"], ["-3", 2.5], ["@x", ""],
+]  # fmt: skip
+
+
+def test_a_sheet_written_a_block_at_a_time_reads_back_under_its_preamble(tmp_path, read):
+    path = tmp_path / "out.xlsx"
+    sheet = xlsx.Worksheet("明细", blocks=iter(blocks_whose_kinds_change()), header=["甲", "乙"], preamble=PREAMBLE)
+
+    with open(path, "wb") as file:
+        xlsx.write_xlsx(file, [sheet, xlsx.Worksheet("空", blocks=iter([]), header=["甲"], preamble=PREAMBLE)])
+
+    book = read(path)
+    assert book.sheets["明细"] == [["明细表", ""], ["导出人：王芳", ""], ["", ""], ["甲", "乙"], *BLOCKS_READ_BACK]
+    assert book.sheets["空"] == [["明细表"], ["导出人：王芳"], [""], ["甲"]]
+
+
+def test_a_preamble_sheet_shows_its_title_frames_its_header_and_keeps_it_in_view(tmp_path):
+    path = tmp_path / "out.xlsx"
+    sheet = xlsx.Worksheet(
+        "O'Neil", blocks=iter(blocks_whose_kinds_change()), header=["甲", "乙"], preamble=PREAMBLE, widths=[12, 30]
+    )
+
+    xlsx.write_xlsx(path, [sheet])
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["O'Neil"]
+    assert (sheet["A1"].font.b, sheet["A1"].font.sz, sheet["A2"].font.b) == (True, 14, False)
+    assert all(cell.font.b and cell.fill.fgColor.rgb == "FFDDEBF7" and cell.border.top.style for cell in sheet[4])
+    assert (sheet.freeze_panes, sheet.print_title_rows) == ("A5", "$4:$4")
+    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width) == (12, 30)
+    rows = list(sheet.iter_rows(min_row=5))
+    assert [row[0].data_type for row in rows] == ["s", "s", "n", "n", "n", "n", "s", "s", "s"]  # no formula: "f"
+    assert [row[0].quotePrefix for row in rows if row[0].data_type == "s"] == [False, True, True, True, True]
+    assert [row[0].number_format for row in rows[3:6]] == ["#,##0.0", "General", "#,##0.0"]
+    shown = ["#,##0.00", "General", "#,##0.00", "0.00%", "0.00%", "General"]  # a block's format, empty cells none
+    assert [row[1].number_format for row in rows[3:]] == shown
+
+
+def test_a_sheet_in_blocks_without_a_header_takes_the_first_blocks_column_names(tmp_path, read):
+    path = tmp_path / "out.xlsx"
+    blocks = [xlsx.Block(pl.DataFrame({"n": [1, 2]})), xlsx.Block(pl.DataFrame({"n": [3]}))]
+
+    xlsx.write_xlsx(path, [xlsx.Worksheet("S", blocks=iter(blocks))])
+
+    assert read(path).sheets == {"S": [["n"], [1.0], [2.0], [3.0]]}
+
+
+def test_sheets_are_asked_for_one_at_a_time_each_after_the_last_is_written(tmp_path, read):
+    path = tmp_path / "out.xlsx"
+    read_rows: list[int] = []
+
+    def blocks(start: int):
+        for n in range(start, start + 3):
+            read_rows.append(n)
+            yield xlsx.Block(pl.DataFrame({"n": [n]}))
+
+    def sheets():
+        for number in range(3):
+            assert read_rows == list(range(3 * number))  # the sheets before all written
+            yield xlsx.Worksheet(f"S{number}", blocks=blocks(3 * number))
+
+    xlsx.write_xlsx(path, sheets())
+
+    book = read(path)
+    assert [row[0] for name in ("S0", "S1", "S2") for row in book.sheets[name][1:]] == [float(n) for n in range(9)]

@@ -8,9 +8,12 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import openpyxl
+import polars as pl
 import pytest
 from django.test import RequestFactory
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vbp.accounts.models import Role, User
 from vbp.platformdata import services
@@ -164,3 +167,85 @@ def test_an_export_that_fails_midway_leaves_no_files_behind(clerk, tmp_path, mon
     with pytest.raises(RuntimeError):
         exported(clerk, ["品种序号"], rows())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_column_of_mixed_values_keeps_each_cell_as_it_was(clerk):
+    headers = ["金额", "得分", "留用比例", "是否否决", "备注"]
+    rows = [
+        [Decimal("1.5"), "未评分", None, True, "=1+1"],
+        [None, Decimal("88.25"), Decimal("0.7611"), False, ""],
+        [3, 90, "", None, datetime.date(2024, 3, 31)],
+        [Decimal("0.125"), "—", Decimal("1"), True, 7.5],
+    ]
+
+    sheet = exported(clerk, headers, rows, formats={"留用比例": PERCENT}).active
+
+    cells = list(sheet.iter_rows(min_row=HEADER_ROWS + 2))
+    assert [[cell.value for cell in row] for row in cells] == [
+        [1.5, "未评分", None, "是", "=1+1"],
+        [None, 88.25, 0.7611, "否", None],
+        [3, 90, None, None, "2024-03-31"],
+        [0.125, "—", 1, "是", 7.5],
+    ]
+    assert [row[1].data_type for row in cells] == ["s", "n", "n", "s"]
+    assert [cells[n][4].data_type for n in (0, 2, 3)] == ["s", "s", "n"]
+    assert [cells[n][0].number_format for n in (0, 2, 3)] == ["#,##0.000"] * 3  # the most decimals of the column
+    assert cells[3][2].number_format == PERCENT and cells[0][4].quotePrefix
+
+
+DECIMALS = [
+    Decimal("0.1"), Decimal("123456789012.345"), Decimal("99999999999999999999.999"), Decimal("-1234567890123456.789"),
+    Decimal("1E+3"), Decimal("1E-7"), Decimal("0E-10"), Decimal("-0.001"), Decimal(2**70), Decimal("-0"),
+]  # fmt: skip
+INTEGERS = [2**70, -(2**53) - 1, 2**63, 0, -1, 2**53 + 1, 12, 2024, -(2**64), 1]
+
+
+def test_every_number_becomes_the_double_nearest_it_whatever_its_scale(clerk):
+    rows = [[decimal, integer, value] for decimal, integer, value in zip(DECIMALS, INTEGERS, DECIMALS, strict=True)]
+    rows += [[None, None, "文字"], [None, None, 0.1], [None, None, 2**70]]  # the third column mixed
+
+    sheet = exported(clerk, ["金额", "数量", "混合"], rows).active
+
+    assert data_rows(sheet) == [
+        tuple(value if value is None or value == "文字" else float(value) for value in row) for row in rows
+    ]
+
+
+SOME_DECIMALS = st.decimals(min_value=-(10**30), max_value=10**30, allow_nan=False, allow_infinity=False)
+SCALED = st.integers(0, 30).flatmap(lambda places: st.decimals(-(10**20), 10**20, places=places))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(SOME_DECIMALS, SCALED))
+def test_the_digits_of_a_decimal_become_the_double_nearest_it(value):
+    digits = pl.Series([format(value, "f")])
+
+    numbers, number_format = listing._numbers(digits)
+
+    assert numbers.to_list() == [float(value)]
+    assert number_format == "#,##0" + ("." + "0" * -value.as_tuple().exponent if value.as_tuple().exponent < 0 else "")
+
+
+def test_rows_read_a_block_at_a_time_keep_their_kinds_across_blocks_and_sheets(clerk, monkeypatch):
+    monkeypatch.setattr(listing, "BLOCK_CELLS", 6)  # two rows of three a block
+    monkeypatch.setattr(listing, "ROWS_PER_SHEET", 5)
+    rows = [[f"V{n}", None if n < 3 else Decimal(n).scaleb(-(n % 4)), "未填" if n % 5 == 0 else n] for n in range(10)]
+
+    workbook = exported(clerk, ["品种序号", "金额", "数量"], iter(rows), formats={"数量": YEAR})
+
+    assert workbook.sheetnames == ["品种明细", "品种明细(2)"]  # ten rows fill two sheets: no empty third
+    cells = [row for sheet in workbook.worksheets for row in sheet.iter_rows(min_row=HEADER_ROWS + 2)]
+    assert [[cell.value for cell in row] for row in cells] == [
+        [code, None if amount is None else float(amount), count] for code, amount, count in rows
+    ]
+    blocks = ["#,##0.000", "#,##0", "#,##0.00", "#,##0.00", "#,##0.000", "#,##0.000", "#,##0.0"]
+    assert [row[1].number_format for row in cells[3:]] == blocks  # each block's most decimals: 2-3, 4, 5-6, 7-8, 9
+    assert {row[2].number_format for row in cells if row[2].data_type == "n"} == {YEAR}
+
+
+def test_an_export_of_nothing_still_has_its_header_block_and_column_headers(clerk):
+    sheet = exported(clerk, ["品种序号", "金额"], iter([])).active
+
+    assert header_block(sheet)[0] == "品种明细"
+    assert next(sheet.iter_rows(min_row=HEADER_ROWS + 1, values_only=True)) == ("品种序号", "金额")
+    assert data_rows(sheet) == []

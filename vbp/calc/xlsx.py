@@ -3,30 +3,41 @@
 Writing a million rows is mostly making worksheet XML and deflating it. Here
 Polars makes the XML of a block of rows at once (every cell's markup is a
 string expression) and zlib deflates it, in worker threads, several blocks at
-a time: both release the GIL, so all cores share the work. A block's XML never
+a time: both release the GIL, so all cores share the work, and the caller may
+make the next block of rows meanwhile (a sheet's rows may arrive as blocks,
+each a frame, so a sheet is never whole in memory). A block's XML never
 becomes a Python string: the bytes of the Arrow string column go to zlib as
 they are. Each block is deflated on its own and ended with a sync flush, so
 the blocks join into one deflate stream (as pigz does); the zip container
-around them is written here too, as the deflate streams are made apart.
+around them is written here too. An entry's deflated bytes are spooled to a
+temporary file first, so its header knows its sizes and uses Zip64 only
+when they need it; the parts that name the sheets (and the styles, known
+once every block is seen) are written last.
 
 Cells are written as Excel writes them: numbers as ``<v>`` text that reads
-back as the same double, text as inline strings, booleans, dates and times as
-serial numbers with a date format. An exact Decimal is written as the double
-nearest to it: its own digits when it has at most 15 significant digits
-(which are that double's shortest form), else the correctly rounded double.
+back as the same double, text as inline strings (text a user would type as a
+formula is marked to stay text), booleans, dates and times as serial numbers
+with a date format. An exact Decimal is written as the double nearest to it:
+its own digits when it has at most 15 significant digits (which are that
+double's shortest form), else the correctly rounded double. A struct column
+holds cells of different kinds: each cell is written as its first field that
+is not null (text or a number, say).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import struct
+import tempfile
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 import polars as pl
@@ -35,6 +46,7 @@ EXCEL_MAX_STRING = 32_767  # characters in a cell
 COMPRESS_LEVEL = 1  # deflate level: 1 keeps pace with the XML; 6 would take four times as long for 25% less
 BLOCK_CELLS = 250_000  # cells per block of rows: about 10 MB of XML
 WORKERS = min(4, os.cpu_count() or 1)
+AHEAD = 2 * WORKERS  # blocks the workers may be making while the caller makes the next rows
 EXACT_DIGITS = 10**15  # a decimal with at most 15 significant digits round-trips through a double
 SAFE_INTEGER = 2**53
 EXCEL_EPOCH_DAYS = 25_569  # 1970-01-01 as an Excel serial day
@@ -43,6 +55,9 @@ DATE_FORMAT = "yyyy\\-mm\\-dd"
 DATETIME_FORMAT = "yyyy\\-mm\\-dd\\ hh:mm:ss"
 TIME_FORMAT = "hh:mm:ss"
 DURATION_FORMAT = "[h]:mm:ss"
+ZIP64_FROM = 0xFFFF_FFFF  # sizes and offsets from which an entry needs Zip64 (tests lower it)
+SPOOL_BYTES = 16 << 20  # an entry's deflated bytes kept in memory up to this, then in a temporary file
+COPY_CHUNK = 1 << 20
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -54,13 +69,43 @@ _UNSAFE_RE = re.compile(_UNSAFE)
 # Text a reader would trim unless told to keep its spaces.
 _EDGE_SPACE = r"^\s|\s$"
 _MARKUP = "[&<>]"
+# Text Excel would take for a formula if it were typed in: kept text (quotePrefix) when the cell is edited.
+_FORMULA_START = "^[=+@-]"
+
+
+@dataclass
+class Block:
+    """Some rows of a sheet, and the Excel number formats of their columns (column → format code)."""
+
+    frame: pl.DataFrame
+    formats: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class Worksheet:
+    """A sheet: a header row over the rows of ``frame``, or of ``blocks`` (read once, in order).
+
+    ``preamble`` lines go above the header row, in column A, the first as a title; a sheet with a
+    preamble frames its header row and keeps it in view (frozen, and repeated on every printed page).
+    """
+
     name: str
-    frame: pl.DataFrame
+    frame: pl.DataFrame | None = None
     formats: Mapping[str, str] = field(default_factory=dict)  # column → Excel number format
+    blocks: Iterable[Block] | None = None  # instead of frame: the rows a block at a time
+    header: Sequence[str] | None = None  # the header row's texts; by default the column names
+    preamble: Sequence[str] = ()
+    widths: Sequence[float] = ()  # of the first columns, in characters; the others Excel's default
+
+    def row_blocks(self) -> Iterator[Block]:
+        if self.blocks is None:
+            yield Block(self.frame if self.frame is not None else pl.DataFrame(), self.formats)
+        else:
+            yield from self.blocks
+
+    @property
+    def header_row(self) -> int:
+        return len(self.preamble) + 1
 
 
 def column_letters(index: int) -> str:
@@ -73,35 +118,32 @@ def column_letters(index: int) -> str:
     return letters
 
 
-def write_xlsx(path: Path, sheets: Sequence[Worksheet]) -> None:
-    """Write ``sheets`` as an .xlsx workbook at ``path``; headers in bold, the first sheet selected."""
+def write_xlsx(target: str | os.PathLike | BinaryIO, sheets: Iterable[Worksheet]) -> None:
+    """Write ``sheets`` as an .xlsx workbook to a path or a binary file; the first sheet selected.
+
+    Sheets are taken one at a time, so ``sheets`` may be a generator that makes each as it is asked.
+    """
     styles = _Styles()
-    facts = [_facts(sheet.frame) for sheet in sheets]
-    columns = [
-        [
-            _column(sheet.frame.schema[name], name, index, sheet.formats.get(name), styles, known)
-            for index, name in enumerate(sheet.frame.columns)
-        ]
-        for sheet, known in zip(sheets, facts, strict=True)
-    ]
-    with open(path, "wb") as file, ThreadPoolExecutor(WORKERS, thread_name_prefix="xlsx") as workers:
+    written: list[Worksheet] = []
+    opened = open(target, "wb") if isinstance(target, str | os.PathLike) else contextlib.nullcontext(target)  # noqa: SIM115
+    with opened as file, ThreadPoolExecutor(WORKERS, thread_name_prefix="xlsx") as workers:
         archive = _Zip(file)
-        archive.add("[Content_Types].xml", [_deflated(_content_types(len(sheets)).encode())])
+        for number, sheet in enumerate(sheets, start=1):
+            archive.add(f"xl/worksheets/sheet{number}.xml", _sheet_blocks(sheet, styles, workers, selected=number == 1))
+            written.append(sheet)
+        archive.add("[Content_Types].xml", [_deflated(_content_types(len(written)).encode())])
         archive.add("_rels/.rels", [_deflated(_package_rels().encode())])
-        archive.add("xl/workbook.xml", [_deflated(_workbook([sheet.name for sheet in sheets]).encode())])
-        archive.add("xl/_rels/workbook.xml.rels", [_deflated(_workbook_rels(len(sheets)).encode())])
+        archive.add("xl/workbook.xml", [_deflated(_workbook(written).encode())])
+        archive.add("xl/_rels/workbook.xml.rels", [_deflated(_workbook_rels(len(written)).encode())])
         archive.add("xl/styles.xml", [_deflated(styles.xml().encode())])
-        for number, (sheet, sheet_columns, known) in enumerate(zip(sheets, columns, facts, strict=True), start=1):
-            archive.add(
-                f"xl/worksheets/sheet{number}.xml",
-                _sheet_blocks(sheet.frame, sheet_columns, workers, selected=number == 1),
-                zip64=_may_exceed_zip32(sheet.frame, known),
-            )
         archive.close()
 
 
+PLAIN, BOLD, TITLE, QUOTED, FRAMED = range(5)  # the fixed cell formats; number formats follow
+
+
 class _Styles:
-    """Cell formats: 0 plain, 1 the bold header, then one per number format, in order of first use."""
+    """Cell formats: plain, bold, title, quoted text, framed header, then one per number format as first used."""
 
     def __init__(self) -> None:
         self.codes: list[str] = []
@@ -109,29 +151,36 @@ class _Styles:
     def index(self, code: str) -> int:
         if code not in self.codes:
             self.codes.append(code)
-        return self.codes.index(code) + 2
+        return self.codes.index(code) + FRAMED + 1
 
     def xml(self) -> str:
         formats = "".join(
             f"<numFmt numFmtId={quoteattr(str(164 + i))} formatCode={quoteattr(code)}/>"
             for i, code in enumerate(self.codes)
         )
-        font = '<sz val="11"/><name val="Calibri"/><family val="2"/>'
+        font = '<name val="Calibri"/><family val="2"/>'
+        xf = '<xf numFmtId="{}" fontId="{}" fillId="{}" borderId="{}" xfId="0"{}/>'
         xfs = [
-            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
-            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>',
-            *(
-                f'<xf numFmtId="{164 + i}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-                for i in range(len(self.codes))
-            ),
+            xf.format(0, 0, 0, 0, ""),
+            xf.format(0, 1, 0, 0, ' applyFont="1"'),
+            xf.format(0, 2, 0, 0, ' applyFont="1"'),
+            xf.format(0, 0, 0, 0, ' quotePrefix="1"'),
+            xf.format(0, 1, 2, 1, ' applyFont="1" applyFill="1" applyBorder="1"'),
+            *(xf.format(164 + i, 0, 0, 0, ' applyNumberFormat="1"') for i in range(len(self.codes))),
         ]
+        thin = '<{} style="thin"><color auto="1"/></{}>'
+        edges = "".join(thin.format(edge, edge) for edge in ("left", "right", "top", "bottom"))
         return (
             f'{_XML}<styleSheet xmlns="{_MAIN}">'
             + (f'<numFmts count="{len(self.codes)}">{formats}</numFmts>' if self.codes else "")
-            + f'<fonts count="2"><font>{font}</font><font><b/>{font}</font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-            '<fill><patternFill patternType="gray125"/></fill></fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            + f'<fonts count="3"><font><sz val="11"/>{font}</font><font><b/><sz val="11"/>{font}</font>'
+            f'<font><b/><sz val="14"/>{font}</font></fonts>'
+            '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill>'
+            '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/>'
+            "</patternFill></fill></fills>"
+            f'<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+            f"<border>{edges}<diagonal/></border></borders>"
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
             f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
@@ -141,29 +190,43 @@ class _Styles:
 
 @dataclass
 class _Column:
-    """How one column's cells are written: attributes, the tags around the value, the value's text."""
+    """How one column's cells are written: ``<c r="A7"`` + head + text + tail + ``</c>``."""
 
     letters: str
-    attributes: str  # e.g. ' s="3"' or ' t="inlineStr"'
-    opening: str  # "<v>" or "<is><t>"
-    closing: str
+    head: str  # the attributes, ">" and the tag opening the value: ' s="6"><v>' or ' t="inlineStr"><is>'
     text: pl.Expr  # null where the cell is left empty
+    tail: str  # "</v>" or "</is>"
+
+    def whole(self) -> pl.Expr:
+        """What follows the cell reference, as one text (null for an empty cell)."""
+        return pl.concat_str(pl.lit(self.head), self.text, pl.lit(self.tail))
 
 
 ROW_NUMBER = "__xlsx_row"
 
 
 def _sheet_blocks(
-    frame: pl.DataFrame, columns: list[_Column], workers: Executor, *, selected: bool
+    sheet: Worksheet, styles: _Styles, workers: Executor, *, selected: bool
 ) -> Iterator[tuple[memoryview | bytes, bytes]]:
     """A worksheet's XML in deflated blocks, made by the workers a few blocks ahead, yielded in order."""
-    yield _deflated(_sheet_head(frame, selected).encode())
-    block_rows = max(1_000, BLOCK_CELLS // max(1, frame.width))
+    blocks = sheet.row_blocks()
+    first = next(blocks, None)
+    named = first.frame.columns if first is not None else []
+    header = list(sheet.header) if sheet.header is not None else named
+    height = sheet.frame.height if sheet.blocks is None and sheet.frame is not None else None
+    yield _deflated(_sheet_head(sheet, header, height, selected).encode())
+    row = sheet.header_row + 1
     pending: deque = deque()
-    for start in range(0, frame.height, block_rows):
-        pending.append(workers.submit(_block, frame.slice(start, block_rows), start + 2, columns))
-        if len(pending) > WORKERS:
-            yield pending.popleft().result()
+    while first is not None:
+        frame, columns = first.frame, _columns(first, styles)
+        step = max(1_000, BLOCK_CELLS // max(1, frame.width))
+        for start in range(0, frame.height, step):
+            pending.append(workers.submit(_block, frame.slice(start, step), row + start, columns))
+            while len(pending) > AHEAD:
+                yield pending.popleft().result()
+        row += frame.height
+        del frame, first  # so that only the workers hold on to the rows of this block
+        first = next(blocks, None)
     while pending:
         yield pending.popleft().result()
     yield _deflated(_SHEET_TAIL.encode())
@@ -180,24 +243,46 @@ def _deflated(raw: memoryview | bytes) -> tuple[memoryview | bytes, bytes]:
     return raw, compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
-def _may_exceed_zip32(frame: pl.DataFrame, facts: dict[str, object]) -> bool:
-    """Whether a sheet's XML might reach 4 GB: 128 bytes a cell and text escaped at worst 7 times over."""
-    text_bytes = sum(value or 0 for key, value in facts.items() if key.endswith(":bytes"))
-    return frame.height * (frame.width * 128 + 32) + 7 * text_bytes >= _ZIP32_LIMIT
-
-
-def _sheet_head(frame: pl.DataFrame, selected: bool) -> str:
-    last = f"{column_letters(frame.width - 1)}{frame.height + 1}" if frame.width else "A1"
-    header = "".join(
-        f'<c r="{column_letters(index)}1" s="1" t="inlineStr"><is>{_text_element(name)}</is></c>'
-        for index, name in enumerate(frame.columns)
+def _sheet_head(sheet: Worksheet, header: Sequence[str], height: int | None, selected: bool) -> str:
+    """The worksheet XML up to its first row of data: the view, the widths, the preamble and the header row."""
+    top = sheet.header_row
+    dimension = ""
+    if height is not None:
+        width = max(len(header), 1 if sheet.preamble else 0)
+        last = f"{column_letters(width - 1)}{top + height}" if width else "A1"
+        dimension = f'<dimension ref="A1:{last}"/>'
+    pane = ""
+    if sheet.preamble:
+        below = f"A{top + 1}"
+        pane = (
+            f'<pane ySplit="{top}" topLeftCell="{below}" activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="{below}" sqref="{below}"/>'
+        )
+    tab = ' tabSelected="1"' if selected else ""
+    view = f'<sheetView{tab} workbookViewId="0">{pane}</sheetView>'
+    widths = "".join(
+        f'<col min="{n}" max="{n}" width="{width:g}" customWidth="1"/>' for n, width in enumerate(sheet.widths, start=1)
     )
-    view = '<sheetView tabSelected="1" workbookViewId="0"/>' if selected else '<sheetView workbookViewId="0"/>'
+    lines = "".join(
+        f'<row r="{n}"><c r="A{n}"{_title_style(n)} t="inlineStr"><is>{_text_element(line)}</is></c></row>'
+        for n, line in enumerate(sheet.preamble, start=1)
+        if line
+    )
+    style = FRAMED if sheet.preamble else BOLD
+    cells = "".join(
+        f'<c r="{column_letters(index)}{top}" s="{style}" t="inlineStr"><is>{_text_element(name)}</is></c>'
+        for index, name in enumerate(header)
+    )
     return (
-        f'{_XML}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>'
+        f'{_XML}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">{dimension}'
         f'<sheetViews>{view}</sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-        f'<sheetData><row r="1">{header}</row>'
+        + (f"<cols>{widths}</cols>" if widths else "")
+        + f'<sheetData>{lines}<row r="{top}">{cells}</row>'
     )
+
+
+def _title_style(row: int) -> str:
+    return f' s="{TITLE}"' if row == 1 else ""
 
 
 _SHEET_TAIL = (
@@ -218,9 +303,9 @@ def _rows_xml(block: pl.DataFrame, first_row: int, columns: list[_Column]) -> me
         cell = [
             pl.lit(f'<c r="{column.letters}'),
             number,
-            pl.lit(f'"{column.attributes}>{column.opening}'),
+            pl.lit(f'"{column.head}'),
             value,
-            pl.lit(f"{column.closing}</c>"),
+            pl.lit(f"{column.tail}</c>"),
         ]
         if texts[str(index)].null_count():
             parts.append(pl.concat_str(cell).fill_null(""))
@@ -234,63 +319,84 @@ def _rows_xml(block: pl.DataFrame, first_row: int, columns: list[_Column]) -> me
     return memoryview(data)[ends[array.offset] : ends[array.offset + len(array)]]
 
 
-def _as_text(dtype: pl.DataType, name: str) -> pl.Expr:
-    return pl.col(name) if dtype == pl.String else pl.col(name).cast(pl.String)
+def _as_text(dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
+    return value if dtype == pl.String else value.cast(pl.String)
 
 
 def _is_text(dtype: pl.DataType) -> bool:
     return not (dtype.is_numeric() or dtype.is_temporal() or dtype in (pl.Boolean, pl.Null))
 
 
-def _facts(frame: pl.DataFrame) -> dict[str, object]:
-    """What the cells of each column need, found in one pass over all columns (run in parallel).
+def _columns(block: Block, styles: _Styles) -> list[_Column]:
+    """How each column of a block is written, given what its cells need."""
+    columns = list(enumerate(block.frame.schema.items()))
+    exprs = [fact for index, (name, dtype) in columns for fact in _fact(pl.col(name), dtype, str(index))]
+    facts = block.frame.select(exprs).row(0, named=True) if exprs else {}
+    return [
+        _column(pl.col(name), dtype, str(index), column_letters(index), block.formats.get(name), styles, facts)
+        for index, (name, dtype) in columns
+    ]
 
-    Keys are "index:fact": large (a number a double or 15 digits cannot hold as it is), and for
-    text, long (over Excel's limit), unsafe, markup, edge (which escapes it needs) and bytes.
+
+def _fact(value: pl.Expr, dtype: pl.DataType, key: str) -> list[pl.Expr]:
+    """What the cells of a column need, as expressions run over the block together (in parallel).
+
+    Keys are "key:fact": large (a number a double or 15 digits cannot hold as it is), and for
+    text, long (over Excel's limit), unsafe, markup, edge (which escapes it needs) and formula.
+    A struct's fields are keyed "key.field".
     """
-    facts: list[pl.Expr] = []
-    for index, (name, dtype) in enumerate(frame.schema.items()):
-        value = pl.col(name)
-        if isinstance(dtype, pl.Decimal):
-            facts.append(
-                (value.to_physical().abs().max() >= pl.lit(EXACT_DIGITS, dtype=pl.Int128)).alias(f"{index}:large")
-            )
-        elif dtype.is_integer():
-            facts.append(((value < -SAFE_INTEGER) | (value > SAFE_INTEGER)).any().alias(f"{index}:large"))
-        elif _is_text(dtype):
-            text = _as_text(dtype, name)
-            facts += [
-                (text.str.len_chars() > EXCEL_MAX_STRING).any().alias(f"{index}:long"),
-                text.str.contains(_UNSAFE).any().alias(f"{index}:unsafe"),
-                text.str.contains(_MARKUP).any().alias(f"{index}:markup"),
-                text.str.contains(_EDGE_SPACE).any().alias(f"{index}:edge"),
-                text.str.len_bytes().sum().alias(f"{index}:bytes"),
-            ]
-    return frame.select(facts).row(0, named=True) if facts else {}
+    if isinstance(dtype, pl.Struct):
+        fields = [(value.struct.field(part.name), part.dtype, f"{key}.{part.name}") for part in dtype.fields]
+        return [fact for field_ in fields for fact in _fact(*field_)]
+    if isinstance(dtype, pl.Decimal):
+        return [(value.to_physical().abs().max() >= pl.lit(EXACT_DIGITS, dtype=pl.Int128)).alias(f"{key}:large")]
+    if dtype.is_integer():
+        return [((value < -SAFE_INTEGER) | (value > SAFE_INTEGER)).any().alias(f"{key}:large")]
+    if not _is_text(dtype):
+        return []
+    text = _as_text(dtype, value)
+    return [
+        (text.str.len_chars() > EXCEL_MAX_STRING).any().alias(f"{key}:long"),
+        text.str.contains(_UNSAFE).any().alias(f"{key}:unsafe"),
+        text.str.contains(_MARKUP).any().alias(f"{key}:markup"),
+        text.str.contains(_EDGE_SPACE).any().alias(f"{key}:edge"),
+        text.str.contains(_FORMULA_START).any().alias(f"{key}:formula"),
+    ]
 
 
 def _column(
-    dtype: pl.DataType, name: str, index: int, code: str | None, styles: _Styles, facts: dict[str, object]
+    value: pl.Expr,
+    dtype: pl.DataType,
+    key: str,
+    letters: str,
+    code: str | None,
+    styles: _Styles,
+    facts: dict[str, object],
 ) -> _Column:
     """How a column's cells are written, given what its cells need (``facts``)."""
-    value, letters = pl.col(name), column_letters(index)
 
     def number(text: pl.Expr, default_code: str | None = None) -> _Column:
-        return _Column(letters, _style(styles, code or default_code), "<v>", "</v>", text)
+        return _Column(letters, f"{_style(styles, code or default_code)}><v>", text, "</v>")
 
+    if isinstance(dtype, pl.Struct):
+        kinds = [
+            _column(value.struct.field(part.name), part.dtype, f"{key}.{part.name}", letters, code, styles, facts)
+            for part in dtype.fields
+        ]
+        return _Column(letters, "", pl.coalesce([kind.whole() for kind in kinds]), "")
     if dtype == pl.Boolean:
-        return _Column(letters, _style(styles, code) + ' t="b"', "<v>", "</v>", value.cast(pl.UInt8).cast(pl.String))
+        return _Column(letters, f'{_style(styles, code)} t="b"><v>', value.cast(pl.UInt8).cast(pl.String), "</v>")
     if isinstance(dtype, pl.Decimal):
         text = value.cast(pl.String)
         if dtype.scale:
             text = text.str.strip_chars_end("0").str.strip_chars_end(".")
-        if facts[f"{index}:large"]:
+        if facts[f"{key}:large"]:
             nearest = value.cast(pl.String).cast(pl.Float64).cast(pl.String)  # correctly rounded from the digits
             exact = value.to_physical().abs() < pl.lit(EXACT_DIGITS, dtype=pl.Int128)
             text = pl.when(exact).then(text).otherwise(nearest)
         return number(text)
     if dtype.is_integer():
-        if facts[f"{index}:large"]:
+        if facts[f"{key}:large"]:
             return number(_float_text(value.cast(pl.Float64)))  # as Excel will hold it
         return number(value.cast(pl.String))
     if dtype.is_float():
@@ -306,10 +412,18 @@ def _column(
         return number(_float_text(value.cast(pl.Int64).cast(pl.Float64) / (DAY_MICROSECONDS * 1000)), TIME_FORMAT)
     if dtype == pl.Null:
         return number(pl.lit(None, dtype=pl.String))
-    text = _string_text(
-        _as_text(dtype, name), *(facts[f"{index}:{fact}"] for fact in ("long", "unsafe", "markup", "edge"))
-    )
-    return _Column(letters, _style(styles, code) + ' t="inlineStr"', "<is>", "</is>", text)
+    return _text_column(_as_text(dtype, value), key, letters, _style(styles, code), facts)
+
+
+def _text_column(text: pl.Expr, key: str, letters: str, style: str, facts: dict[str, object]) -> _Column:
+    """Inline strings; those that start as a formula would are marked to stay text when edited."""
+    element = _string_text(text, *(facts[f"{key}:{fact}"] for fact in ("long", "unsafe", "markup", "edge")))
+    plain = _Column(letters, f'{style} t="inlineStr"><is>', element, "</is>")
+    if not facts[f"{key}:formula"]:
+        return plain
+    quoted = _Column(letters, f' s="{QUOTED}" t="inlineStr"><is>', element, "</is>")
+    either = pl.when(text.str.contains(_FORMULA_START)).then(quoted.whole()).otherwise(plain.whole())
+    return _Column(letters, "", either, "")
 
 
 def _style(styles: _Styles, code: str | None) -> str:
@@ -376,14 +490,28 @@ def _package_rels() -> str:
     )
 
 
-def _workbook(names: list[str]) -> str:
-    sheets = "".join(
-        f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>' for n, name in enumerate(names, start=1)
+def _workbook(sheets: list[Worksheet]) -> str:
+    """The sheets' names, and the header row printed atop every page of a sheet with a preamble."""
+    names = "".join(
+        f'<sheet name={quoteattr(sheet.name)} sheetId="{n}" r:id="rId{n}"/>' for n, sheet in enumerate(sheets, start=1)
+    )
+    titles = "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+        f"{escape(_quoted_name(sheet.name))}!${sheet.header_row}:${sheet.header_row}</definedName>"
+        for index, sheet in enumerate(sheets)
+        if sheet.preamble
     )
     return (
         f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-        f'<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets><calcPr calcId="0"/></workbook>'
+        f"<bookViews><workbookView/></bookViews><sheets>{names}</sheets>"
+        + (f"<definedNames>{titles}</definedNames>" if titles else "")
+        + '<calcPr calcId="0"/></workbook>'
     )
+
+
+def _quoted_name(name: str) -> str:
+    """A sheet name as a formula refers to it: 'O''Neil'."""
+    return "'" + name.replace("'", "''") + "'"
 
 
 def _workbook_rels(count: int) -> str:
@@ -397,7 +525,7 @@ def _workbook_rels(count: int) -> str:
     )
 
 
-_ZIP32_LIMIT = 0xFFFFFFFF
+_ZIP32_MARK = 0xFFFF_FFFF  # a size or offset field that says "see the Zip64 record"
 _FINAL_BLOCK = b"\x03\x00"  # an empty last deflate block (fixed Huffman codes), ending the stream
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, as Excel's own files carry
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
@@ -405,57 +533,64 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 
 
 class _Zip:
-    """The zip container of a workbook: deflated entries, Zip64 where a size or offset needs it."""
+    """The zip container of a workbook, written front to back: deflated entries, Zip64 where a size needs it."""
 
-    def __init__(self, file) -> None:
+    def __init__(self, file: BinaryIO) -> None:
         self.file = file
+        self.offset = 0
         self.entries: list[tuple[bytes, int, int, int, int]] = []  # name, crc, compressed, size, offset
 
-    def add(self, name: str, blocks: Iterable[tuple[memoryview | bytes, bytes]], *, zip64: bool = False) -> None:
+    def add(self, name: str, blocks: Iterable[tuple[memoryview | bytes, bytes]]) -> None:
         """One entry from blocks of (raw bytes, their deflated form ended by a sync flush)."""
-        encoded, offset = name.encode(), self.file.tell()
-        self.file.write(self._local(encoded, 0, 0, 0, zip64))
-        crc = size = compressed = 0
-        for raw, deflated in blocks:
-            crc = zlib.crc32(raw, crc)
-            size += len(raw)
-            compressed += len(deflated)
-            self.file.write(deflated)
-        self.file.write(_FINAL_BLOCK)
-        compressed += len(_FINAL_BLOCK)
-        if not zip64 and max(size, compressed) >= _ZIP32_LIMIT:
-            raise OverflowError(f"{name}: {size} bytes, more than was foreseen")
-        end = self.file.tell()
-        self.file.seek(offset)
-        self.file.write(self._local(encoded, crc, compressed, size, zip64))
-        self.file.seek(end)
-        self.entries.append((encoded, crc, compressed, size, offset))
+        encoded = name.encode()
+        crc = size = 0
+        with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+            for raw, deflated in blocks:
+                crc = zlib.crc32(raw, crc)
+                size += len(raw)
+                spool.write(deflated)
+            spool.write(_FINAL_BLOCK)
+            compressed = spool.tell()
+            self.entries.append((encoded, crc, compressed, size, self.offset))
+            self._write(self._local(encoded, crc, compressed, size))
+            spool.seek(0)
+            shutil.copyfileobj(spool, self.file, COPY_CHUNK)
+            self.offset += compressed
+
+    def _write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.offset += len(data)
 
     @staticmethod
-    def _local(name: bytes, crc: int, compressed: int, size: int, zip64: bool) -> bytes:
-        if zip64:
+    def _local(name: bytes, crc: int, compressed: int, size: int) -> bytes:
+        if max(size, compressed) >= ZIP64_FROM:
             extra = struct.pack("<HHQQ", 1, 16, size, compressed)
-            compressed = size = _ZIP32_LIMIT
+            compressed = size = _ZIP32_MARK
         else:
             extra = b""
-        version = 45 if zip64 else 20
+        version = 45 if extra else 20
         header = _LOCAL.pack(0x04034B50, version, 0, 8, 0, _DOS_DATE, crc, compressed, size, len(name), len(extra))
         return header + name + extra
 
     def close(self) -> None:
         """Write the central directory and its end records."""
-        start = self.file.tell()
+        start = self.offset
         for name, crc, compressed, size, offset in self.entries:
-            large = [value for value in (size, compressed, offset) if value >= _ZIP32_LIMIT]
+            large = [value for value in (size, compressed, offset) if value >= ZIP64_FROM]
             extra = struct.pack(f"<HH{len(large)}Q", 1, 8 * len(large), *large) if large else b""
             version = 45 if large else 20
-            sizes = [min(value, _ZIP32_LIMIT) for value in (compressed, size, len(name), len(extra))]
-            fields = [0x02014B50, version, version, 0, 8, 0, _DOS_DATE, crc, *sizes, 0, 0, 0, 0]
-            self.file.write(_CENTRAL.pack(*fields, min(offset, _ZIP32_LIMIT)) + name + extra)
-        end = self.file.tell()
+            compressed, size, offset = (_mark(value) for value in (compressed, size, offset))
+            fields = [0x02014B50, version, version, 0, 8, 0, _DOS_DATE, crc, compressed, size, len(name), len(extra)]
+            self._write(_CENTRAL.pack(*fields, 0, 0, 0, 0, offset) + name + extra)
+        end = self.offset
         count, length = len(self.entries), end - start
-        if count >= 0xFFFF or start >= _ZIP32_LIMIT or length >= _ZIP32_LIMIT:
-            self.file.write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, count, count, length, start))
-            self.file.write(struct.pack("<IIQI", 0x07064B50, 0, end, 1))
-            count, length, start = min(count, 0xFFFF), min(length, _ZIP32_LIMIT), min(start, _ZIP32_LIMIT)
-        self.file.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, length, start, 0))
+        if count >= 0xFFFF or start >= ZIP64_FROM or length >= ZIP64_FROM:
+            self._write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, count, count, length, start))
+            self._write(struct.pack("<IIQI", 0x07064B50, 0, end, 1))
+            count, length, start = min(count, 0xFFFF), _mark(length), _mark(start)
+        self._write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, length, start, 0))
+
+
+def _mark(value: int) -> int:
+    """A size or offset as a 32-bit field holds it: itself, or the mark that its Zip64 record holds it."""
+    return _ZIP32_MARK if value >= ZIP64_FROM else value

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import chain, count, islice, zip_longest
 
+import polars as pl
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.utils import timezone
-from xlsxwriter import Workbook
+
+from vbp.calc.xlsx import Block, Worksheet, write_xlsx
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -20,7 +24,8 @@ HEADER_ROWS = 6  # above the column headers: title, 导出人, 数据范围, 导
 ROWS_PER_SHEET = SHEET_ROWS - HEADER_ROWS - 1  # data rows under the header block and the column headers
 YEAR = "0"  # number formats a caller may ask for by column header: a year reads 2024, not 2,024
 PERCENT = "0.00%"
-FORMULA_STARTS = "=+-@"  # the first characters of text Excel would take for a formula if it were typed in
+BLOCK_CELLS = 1_000_000  # values held as Python objects before they become a frame: 50,000 rows of 20
+INTEGER = "#,##0"
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -56,21 +61,17 @@ def export_xlsx(
     The header block holds the title, 导出人, 数据范围, 导出时间 and the ``filters`` (label → value as the
     page shows them). Text is always written as text, so user text such as "=1+1" never becomes a formula.
     Numbers stay numbers with thousands separators; a Decimal shows its own decimals (callers quantize money
-    to the rule set's), and ``formats`` gives a column, by header, another number format (YEAR, PERCENT).
-    Excel holds numbers as doubles, so a Decimal becomes the double nearest it (amounts below 10^13 show
-    exactly). Rows beyond one sheet (``sheet``, by default the title) continue on sheets named "<sheet>(2)",
-    … with the header block repeated. Rows are streamed (XlsxWriter's constant memory) into a temporary
-    file, which the response streams and then deletes.
+    to the rule set's; in a column of several, the most of them), and ``formats`` gives a column, by header,
+    another number format (YEAR, PERCENT). Excel holds numbers as doubles, so a Decimal becomes the double
+    nearest it (amounts below 10^13 show exactly). Rows beyond one sheet (``sheet``, by default the title)
+    continue on sheets named "<sheet>(2)", … with the header block repeated. Rows are read a block at a time
+    into Polars frames and written by vbp.calc.xlsx into a temporary file, which the response streams and
+    then deletes.
     """
-    lines = _header_lines(request.user, title, filters or {})
+    lines = [*_header_lines(request.user, title, filters or {}), ""]  # the blank row under the block
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it, and closing deletes it)
     try:
-        with tempfile.TemporaryDirectory() as scratch:  # XlsxWriter's files of rows, gone even if writing fails
-            workbook = Workbook(handle, {"constant_memory": True, "tmpdir": scratch, "strings_to_formulas": False})
-            writer = _SheetWriter(workbook, sheet or title, lines, headers, formats or {})
-            for values in rows:
-                writer.write_row(values)
-            workbook.close()
+        write_xlsx(handle, _worksheets(sheet or title, lines, list(headers), rows, formats or {}))
     except BaseException:
         handle.close()
         raise
@@ -103,79 +104,100 @@ def _column_width(header: str) -> int:
     return max(10, min(40, sum(2 if ord(char) > 0x2E7F else 1 for char in header) + 2))
 
 
-class _SheetWriter:
-    """Rows into a workbook, starting a new sheet (header block and column headers again) whenever one is full."""
-
-    def __init__(self, workbook: Workbook, sheet: str, lines: list[str], headers: Sequence[str], formats: Mapping):
-        self.workbook = workbook
-        self.base, self.lines, self.headers = sheet, lines, list(headers)
-        add = self.workbook.add_format
-        self.title_format = add({"bold": True, "font_size": 14})
-        self.header_format = add({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        self.text_format = add({"quote_prefix": True})  # Excel keeps it text even when the cell is edited
-        self.integer_format = add({"num_format": "#,##0"})
-        self.decimal_formats = {0: self.integer_format}
-        self.column_formats = [add({"num_format": formats[h]}) if h in formats else None for h in self.headers]
-        self.sheets = 0
-        self._new_sheet()
-
-    def _new_sheet(self) -> None:
-        self.sheets += 1
-        worksheet = self.workbook.add_worksheet(_sheet_name(self.base, self.sheets))
-        worksheet.write_string(0, 0, self.lines[0], self.title_format)
-        for row, line in enumerate(self.lines[1:], start=1):
-            worksheet.write_string(row, 0, line)
-        for column, header in enumerate(self.headers):
-            worksheet.write_string(HEADER_ROWS, column, header, self.header_format)
-            worksheet.set_column(column, column, _column_width(header))
-        worksheet.freeze_panes(HEADER_ROWS + 1, 0)
-        worksheet.repeat_rows(HEADER_ROWS)  # the column headers on every printed page
-        self.row, self.last_row = HEADER_ROWS + 1, HEADER_ROWS + ROWS_PER_SHEET
-        self.write_string, self.write_number = worksheet.write_string, worksheet.write_number
-
-    def write_row(self, values: Iterable) -> None:
-        if self.row > self.last_row:
-            self._new_sheet()
-        row = self.row
-        for column, value in enumerate(values):
-            kind = type(value)
-            if kind is str:
-                if value:
-                    self.write_string(row, column, value, self.text_format if value[0] in FORMULA_STARTS else None)
-            elif kind is Decimal:
-                self._write_decimal(row, column, value)
-            elif kind is int:
-                self.write_number(row, column, value, self.column_formats[column] or self.integer_format)
-            elif value is not None:
-                self._write_other(row, column, value)
-        self.row += 1
-
-    def _write_text(self, row: int, column: int, value: str) -> None:
-        if value:
-            self.write_string(row, column, value, self.text_format if value[0] in FORMULA_STARTS else None)
-
-    def _write_decimal(self, row: int, column: int, value: Decimal) -> None:
-        if not value.is_finite():
-            self._write_text(row, column, str(value))
+def _worksheets(
+    base: str, lines: list[str], headers: list[str], rows: Iterable[Sequence], formats: Mapping[str, str]
+) -> Iterator[Worksheet]:
+    """A sheet for each ROWS_PER_SHEET rows (at least one), each under the header block and the column headers."""
+    widths = [_column_width(header) for header in headers]
+    rows = iter(rows)
+    for number in count(1):
+        part = islice(rows, ROWS_PER_SHEET)
+        name = _sheet_name(base, number)
+        yield Worksheet(name, blocks=_blocks(part, headers, formats), header=headers, preamble=lines, widths=widths)
+        following = next(rows, _END)  # asked only once the sheet is written, its rows all read
+        if following is _END:
             return
-        number_format = self.column_formats[column]
-        if number_format is None:
-            places = max(0, -value.as_tuple().exponent)
-            number_format = self.decimal_formats.get(places)
-            if number_format is None:
-                number_format = self.workbook.add_format({"num_format": "#,##0." + "0" * places})
-                self.decimal_formats[places] = number_format
-        self.write_number(row, column, float(value), number_format)
+        rows = chain([following], rows)
 
-    def _write_other(self, row: int, column: int, value) -> None:
-        """The rarer values: yes/no, floats, subclasses of str, int and Decimal; anything else as its text."""
-        if isinstance(value, bool):
-            self._write_text(row, column, "是" if value else "否")
-        elif isinstance(value, float):
-            self._write_decimal(row, column, Decimal(repr(value)))
-        elif isinstance(value, int):
-            self.write_number(row, column, int(value), self.column_formats[column] or self.integer_format)
-        elif isinstance(value, Decimal):
-            self._write_decimal(row, column, Decimal(value))
-        else:
-            self._write_text(row, column, str(value))
+
+_END = object()
+
+
+def _blocks(rows: Iterator[Sequence], headers: list[str], formats: Mapping[str, str]) -> Iterator[Block]:
+    """The rows as frames of BLOCK_CELLS values, so that only one block's values are ever Python objects."""
+    size = max(1, BLOCK_CELLS // max(1, len(headers)))
+    while True:
+        chunk = list(islice(rows, size))
+        if not chunk:
+            return
+        block = _block(chunk, headers, formats)
+        del chunk
+        yield block
+
+
+def _block(rows: list[Sequence], headers: list[str], formats: Mapping[str, str]) -> Block:
+    """One frame of rows, its columns named by position (headers may repeat), and their number formats."""
+    frame, block_formats = {}, {}
+    for index, values in enumerate(zip_longest(*rows)):
+        name = str(index)
+        frame[name], number_format = _series(name, values)
+        header = headers[index] if index < len(headers) else None
+        if number_format:
+            block_formats[name] = formats.get(header, number_format)
+    return Block(pl.DataFrame(frame), block_formats)
+
+
+def _series(name: str, values: tuple) -> tuple[pl.Series, str | None]:
+    """A column of a block as the writer takes it, and its number format (None for text).
+
+    The usual columns, all text, all integers, or Decimals (with integers), go to Polars as they are or
+    as their digits; anything else is read value by value (``_cell``).
+    """
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        return pl.Series(name, values, dtype=pl.String).replace("", None), None
+    if kinds == {int}:
+        with contextlib.suppress(TypeError, OverflowError):  # beyond 64 bits: read as digits below
+            return pl.Series(name, values, dtype=pl.Int64), INTEGER
+    if kinds <= {int, Decimal}:
+        digits = pl.Series(name, [None if value is None else str(value) for value in values], dtype=pl.String)
+        if not digits.str.contains("[^0-9.-]").any():  # no exponent, NaN or Infinity
+            return _numbers(digits)
+    return _mixed(name, [_cell(value) for value in values])
+
+
+def _numbers(digits: pl.Series) -> tuple[pl.Series, str]:
+    """Numbers from their plain decimal digits, as the doubles nearest them, and the format of the most decimals."""
+    point = digits.str.find(".", literal=True)
+    places = (digits.str.len_bytes() - point - 1).max() or 0
+    number_format = INTEGER + ("." + "0" * places if places else "")
+    return digits.cast(pl.Float64), number_format
+
+
+def _mixed(name: str, cells: list[tuple[str | None, str | None]]) -> tuple[pl.Series, str | None]:
+    """A column of (text, digits) cells: text, numbers, or, where it holds both, a struct of the two."""
+    texts, digits = zip(*cells, strict=True)
+    text = pl.Series("text", texts, dtype=pl.String)
+    has_text, has_number = text.null_count() < len(text), any(value is not None for value in digits)
+    if not has_number:
+        return (text if has_text else pl.Series(texts, dtype=pl.Null)).alias(name), None
+    numbers, number_format = _numbers(pl.Series("number", digits, dtype=pl.String))
+    if not has_text:
+        return numbers.alias(name), number_format
+    return pl.DataFrame([text, numbers]).to_struct(name), number_format  # each cell its text or its number
+
+
+def _cell(value) -> tuple[str | None, str | None]:
+    """A value as (its text, its plain decimal digits): yes/no as 是/否, a float as its shortest digits."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return ("是" if value else "否"), None
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, int):
+        return None, str(int(value))
+    if isinstance(value, Decimal):
+        return (None, format(value, "f")) if value.is_finite() else (str(value), None)
+    return str(value) or None, None
