@@ -241,3 +241,17 @@ def test_the_seeds_worked_example_through_the_web_path(direct):
     split = {pool: Decimal(amount) for pool, amount in sheet.pool_amounts.items()}
     assert sum(split.values()) == -347835
     assert abs(split["省直"] - Decimal(-347835) * Decimal("0.5") / Decimal("0.7611")) < 1
+
+
+def test_the_fast_insert_stores_exactly_what_bulk_create_stores(hospital, batch):
+    from vbp.funding.models import ProductAmount
+
+    steps.ready(hospital)
+    sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
+    fields = [f.attname for f in ProductAmount._meta.concrete_fields if not f.primary_key]
+    inserted = list(sheet.rows.order_by("product_id").values_list(*fields))  # written by insert_product_amounts
+    copies = [ProductAmount(**dict(zip(fields, row, strict=True))) for row in inserted]
+    sheet.rows.all().delete()
+    ProductAmount.objects.bulk_create(copies)
+    assert list(sheet.rows.order_by("product_id").values_list(*fields)) == inserted
+    assert all(isinstance(row.pool_amounts, dict) and row.pool_amounts for row in sheet.rows.all())

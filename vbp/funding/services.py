@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -411,8 +411,31 @@ def refresh_sheets(hospitals, batch: Batch, year: int) -> list[AmountSheet | Non
                 sheet, products = _store(sheet, inputs)
                 sheets.append(sheet)
                 rows += products
-        ProductAmount.objects.bulk_create(rows, batch_size=2000)
+        insert_product_amounts(rows)
     return sheets
+
+
+def insert_product_amounts(rows: list[ProductAmount]) -> None:
+    """``bulk_create`` of product rows without its per-cell preparation, which is most of a recalculation's time.
+
+    Every value is already what the column takes (exact Decimals, ints, bools; the pool split is encoded
+    as the JSON field does), so the driver gets them as they are. A test holds the rows equal to
+    ``bulk_create``'s.
+    """
+    if not rows:
+        return
+    fields = [field for field in ProductAmount._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(ProductAmount._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
+    json_field = ProductAmount._meta.get_field("pool_amounts")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            [json_field.get_db_prep_save(row.pool_amounts, connection) if field is json_field
+             else getattr(row, field.attname) for field in fields]
+            for row in rows
+        ])  # fmt: skip
 
 
 def _lock_or_create(hospital, batch, year) -> AmountSheet | None:
