@@ -125,13 +125,17 @@ def test_the_province_overview_counts_each_citys_sheets(client, hospital, batch)
     assert "待确认" in page and "资料未齐" in page
 
 
-def test_the_hospital_sees_its_own_amounts_but_cannot_confirm(client, hospital, batch):
+def test_the_hospital_sees_its_amounts_once_confirmed_and_cannot_confirm(client, hospital, batch):
     steps.ready(hospital)
-    signed_in(client, "demo_hospital")
-    page = text(client.get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/"))
-    assert "应留用金额" in page and "确认</button>" not in page
-    response = client.post(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/confirm/", follow=True)
-    assert "无权确认" in text(response)
+    url = f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/"
+    page = text(signed_in(client, "demo_hospital").get(url))
+    assert "待医保部门确认后公布" in page and "应留用金额" not in page and "确认</button>" not in page
+    assert "无权确认" in text(client.post(url + "confirm/", follow=True))
+    sheet = steps.services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+    page = text(signed_in(client, "demo_hospital").get(url))
+    assert "已确认" in page and f"{sheet.payable_total:,.0f}" in page
+    listed = text(client.get("/funding/amounts/"))
+    assert f"{sheet.payable_total:,.0f}" in listed
 
 
 def test_wuhans_surplus_pages_show_the_batch_and_its_hospitals(client, hospital, batch):

@@ -83,7 +83,8 @@ def _amount_rows(user, batch: Batch | None, year: int, query: dict) -> list[dict
             state, label = selectors.sheet_state(sheet)
             if query.get("status") and query["status"] != state:
                 continue
-            rows.append({"hospital": hospital, "batch": each, "sheet": sheet, "state": state, "label": label})
+            rows.append({"hospital": hospital, "batch": each, "sheet": selectors.published(user, sheet), "state": state,
+                         "label": label})  # fmt: skip
     return rows
 
 
@@ -98,10 +99,11 @@ def amount_detail(request, hospital_id: int, batch_id: int, year: int):
     """The product rows with the formula header and every input, 测算结余 and 应留用金额; 确认 or what is missing."""
     hospital = _sheet_hospital(request, hospital_id)
     batch = get_object_or_404(Batch, pk=batch_id)
-    sheet = AmountSheet.objects.filter(hospital=hospital, batch=batch, year=year).select_related("rule_set").first()
+    stored = AmountSheet.objects.filter(hospital=hospital, batch=batch, year=year).select_related("rule_set").first()
     inputs = services.gather_inputs(hospital, batch, year)
     if inputs.assessment is None:
         raise Http404
+    sheet = selectors.published(request.user, stored)
     rows = list(sheet.rows.select_related("product").order_by("product__variety_code")) if sheet else []
     decimals = rule_set_of(sheet.rule_set).amount_decimals if sheet else 2
     if request.GET.get("export") and sheet:
@@ -112,6 +114,7 @@ def amount_detail(request, hospital_id: int, batch_id: int, year: int):
                            formats=PRODUCT_FORMATS)  # fmt: skip
     context = {
         "hospital": hospital, "batch": batch, "year": year, "sheet": sheet, "rows": rows, "missing": inputs.missing,
+        "unpublished": stored is not None and sheet is None,
         "formula": FORMULA, "decimals": decimals, "pool_rows": _pool_rows(sheet),
         "can_confirm": sheet is not None and sheet.status == "pending" and not inputs.missing
         and services.confirms_amounts(request.user, hospital),

@@ -203,6 +203,13 @@ def sheet_hospitals(user, batch: Batch | None, year: int):
     return hospitals.distinct().select_related("city", "district").order_by("code")
 
 
+def published(user, sheet: AmountSheet | None) -> AmountSheet | None:
+    """The sheet if ``user`` may see its figures: a bureau always, the hospital once it is confirmed (公布)."""
+    if sheet is None or user.role != Role.HOSPITAL or sheet.status == AmountSheet.Status.CONFIRMED:
+        return sheet
+    return None
+
+
 def sheet_state(sheet: AmountSheet | None) -> tuple[str, str]:
     """(css state, label): 已确认 / 待确认, or 资料未齐 while inputs are missing."""
     if sheet is None:
