@@ -280,3 +280,15 @@ def test_the_proof_is_served_for_the_preview_frame_and_only_in_scope(client, hos
     assert response["X-Frame-Options"] == "SAMEORIGIN" and response["X-Content-Type-Options"] == "nosniff"
     assert signed_in(client, "demo_city2").get(f"/funding/proof/{proof.pk}/").status_code == 404
     assert proof.file_name == "证明.png" and proof.sha256 and proof.stored_as != proof.file_name
+
+
+def test_the_province_reopens_a_ratio_and_visits_from_their_pages(client, hospital, batch):
+    steps.ready(hospital)
+    signed_in(client, "demo_province")
+    response = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"action": "reopen", "reason": "录入错误"},
+                           follow=True)  # fmt: skip
+    assert "已退回" in text(response) and PayRatio.objects.get(batch=batch).status == "draft"
+    assert "退回住院人次" in text(client.get(f"/funding/shares/{hospital.pk}/2024/"))
+    response = client.post(f"/funding/visits/{hospital.pk}/2024/reopen/", {"reason": "人次有误"}, follow=True)
+    assert "已退回住院人次" in text(response)
+    assert signed_in(client, "demo_city").post(f"/funding/visits/{hospital.pk}/2024/reopen/").status_code == 404

@@ -255,3 +255,36 @@ def test_the_fast_insert_stores_exactly_what_bulk_create_stores(hospital, batch)
     ProductAmount.objects.bulk_create(copies)
     assert list(sheet.rows.order_by("product_id").values_list(*fields)) == inserted
     assert all(isinstance(row.pool_amounts, dict) and row.pool_amounts for row in sheet.rows.all())
+
+
+def test_the_province_reopens_submitted_visits_with_a_reason_until_amounts_are_confirmed(hospital, batch):
+    steps.ready(hospital)
+    report = steps.services.visit_report(hospital, 2024)
+    with pytest.raises(services.FundingRefused, match="省医保局"):
+        services.reopen_visits(user("demo_city"), report, "人次有误")
+    with pytest.raises(services.FundingRefused, match="原因"):
+        services.reopen_visits(user("demo_province"), report, "")
+    reopened = services.reopen_visits(user("demo_province"), report, "人次有误")
+    assert reopened.status == "draft" and set(reopened.pools.values_list("status", flat=True)) == {"draft"}
+    assert not AmountSheet.objects.filter(hospital=hospital).exists()  # its inputs are missing again
+    assert services.gather_inputs(hospital, batch, 2024).missing[0] == "医疗机构上一年度住院总人次未提交"
+    services.submit_total_visits(user("demo_hospital"), reopened)
+    services.submit_pool_visits(user("demo_city"), services.save_pool_visits(user("demo_city"), reopened,
+                                                                             {hospital.home_pool_id: 700}))  # fmt: skip
+    services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+    with pytest.raises(services.FundingRefused, match="须先退回这些留用金额"):
+        services.reopen_visits(user("demo_province"), services.visit_report(hospital, 2024), "再改")
+    assert AuditEvent.objects.filter(message__contains="退回住院人次：人次有误").exists()
+
+
+def test_the_province_reopens_a_submitted_ratio_until_amounts_are_confirmed(hospital, batch):
+    steps.ready(hospital)
+    ratio = services.reopen_pay_ratio(user("demo_province"), batch, 2024, "比例录入错误")
+    assert ratio.status == "draft" and not AmountSheet.objects.filter(batch=batch).exists()
+    services.save_pay_ratio(user("demo_province"), batch, 2024, 75)
+    services.submit_pay_ratio(user("demo_province"), batch, 2024)
+    services.start_recalculation(user("demo_province"), batch, 2024, background=False)
+    assert AmountSheet.objects.get(hospital=hospital, batch=batch).pay_ratio == 75
+    services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+    with pytest.raises(services.FundingRefused, match="已有确认的留用金额"):
+        services.reopen_pay_ratio(user("demo_province"), batch, 2024, "再改")

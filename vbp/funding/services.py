@@ -134,6 +134,31 @@ def submit_pay_ratio(user, batch: Batch, year: int) -> PayRatio:
     return ratio
 
 
+def reopen_pay_ratio(user, batch: Batch, year: int, reason: str) -> PayRatio:
+    """退回 a submitted ratio (province only, with a reason), while no amount of the batch is confirmed."""
+    reason = _reopen_reason(user, reason)
+    with transaction.atomic():
+        ratio = PayRatio.objects.select_for_update().filter(batch=batch, year=year, status=Entry.SUBMITTED).first()
+        if ratio is None:
+            raise FundingRefused("该支付比例尚未提交，无需退回")
+        if AmountSheet.objects.filter(batch=batch, year=year, status=AmountSheet.Status.CONFIRMED).exists():
+            raise FundingRefused("本批次已有确认的留用金额，须先退回这些留用金额")
+        ratio.status, ratio.submitted_by, ratio.submitted_at = Entry.DRAFT, None, None
+        ratio.save()
+        record_change(user, Kind.STATUS, ratio, after=snapshot(ratio), message=f"退回支付比例：{reason}")
+        AmountSheet.objects.filter(batch=batch, year=year).delete()  # none confirmed: they wait for the new ratio
+    return ratio
+
+
+def _reopen_reason(user, reason: str) -> str:
+    if user.role != Role.PROVINCE:
+        raise FundingRefused("只有省医保局可以退回已提交的数据")
+    reason = reason.strip()
+    if not reason:
+        raise FundingRefused("退回须填写原因")
+    return reason
+
+
 # --- inpatient visits -------------------------------------------------------------------------------
 
 
@@ -228,6 +253,25 @@ def submit_pool_visits(user, report: VisitReport, *, version: int | None = None)
         PoolVisits.objects.filter(pk__in=[rows[pool.pk].pk for pool in mine]).update(status=Entry.SUBMITTED)
         names = "、".join(pool.name for pool in mine)
         report = _bump(report, user, Kind.STATUS, f"提交参保患者住院人次（{names}）")
+        refresh_hospital(report.hospital, report.year)
+        return report
+
+
+def reopen_visits(user, report: VisitReport, reason: str) -> VisitReport:
+    """退回 a hospital's submitted visits (province only, with a reason): the total and every pool go back to
+    待填报, in the seed's order again; refused while any of the hospital's amounts of the year is confirmed."""
+    reason = _reopen_reason(user, reason)
+    with transaction.atomic():
+        report = _locked_report(report, None)
+        if report.status != Entry.SUBMITTED:
+            raise FundingRefused("住院总人次尚未提交，无需退回")
+        confirmed = AmountSheet.objects.filter(hospital=report.hospital, year=report.year,
+                                               status=AmountSheet.Status.CONFIRMED)  # fmt: skip
+        if confirmed.exists():
+            raise FundingRefused("该医疗机构已有确认的留用金额，须先退回这些留用金额")
+        report.status, report.submitted_at = Entry.DRAFT, None
+        report.pools.update(status=Entry.DRAFT)
+        report = _bump(report, user, Kind.STATUS, f"退回住院人次：{reason}")
         refresh_hospital(report.hospital, report.year)
         return report
 

@@ -47,6 +47,9 @@ def pay_ratio_save(request, batch_id: int, year: int):
         if request.POST.get("action") == "submit":
             services.submit_pay_ratio(request.user, batch, year)
             messages.success(request, f"{batch.name}的医保基金平均支付比例已提交，本批次留用金额正在重新测算")
+        elif request.POST.get("action") == "reopen":
+            services.reopen_pay_ratio(request.user, batch, year, request.POST.get("reason", ""))
+            messages.success(request, f"已退回{batch.name}的医保基金平均支付比例，可重新填写后提交")
         else:
             ratio = services.save_pay_ratio(request.user, batch, year, request.POST.get("percent", ""))
             messages.success(request, f"已保存{batch.name}的医保基金平均支付比例 {ratio.percent}%")
@@ -177,6 +180,29 @@ def _version(request) -> int | None:
 
 @business_page
 @require_POST
+def visit_reopen(request, hospital_id: int, year: int):
+    """退回: the province sends a hospital's submitted visits back to be entered again."""
+    hospital = get_object_or_404(Hospital.objects.visible_to(request.user), pk=hospital_id)
+    if request.user.role != Role.PROVINCE:
+        raise Http404
+    try:
+        services.reopen_visits(request.user, services.visit_report(hospital, year), request.POST.get("reason", ""))
+        messages.success(request, "已退回住院人次，医疗机构和各统筹区需重新填报提交")
+    except services.FundingRefused as error:
+        messages.error(request, str(error))
+    return (
+        redirect("funding:visit_detail", hospital_id=hospital.pk, year=year)
+        if _keeps(request, hospital)
+        else (redirect(reverse("funding:shares") + f"?year={year}"))
+    )
+
+
+def _keeps(request, hospital: Hospital) -> bool:
+    return selectors.visit_hospitals(request.user).filter(pk=hospital.pk).exists()
+
+
+@business_page
+@require_POST
 def proof_upload(request, hospital_id: int, year: int):
     hospital = _visit_hospital(request, hospital_id)
     report = services.visit_report(hospital, year)
@@ -255,6 +281,7 @@ urlpatterns = [
     path("visits/<int:hospital_id>/<int:year>/total/", visit_total, name="visit_total"),
     path("visits/<int:hospital_id>/<int:year>/pools/", visit_pools, name="visit_pools"),
     path("visits/<int:hospital_id>/<int:year>/proof/", proof_upload, name="proof_upload"),
+    path("visits/<int:hospital_id>/<int:year>/reopen/", visit_reopen, name="visit_reopen"),
     path("proof/<int:pk>/", proof_file, name="proof"),
     path("shares/", share_list, name="shares"),
     path("shares/<int:hospital_id>/<int:year>/", share_detail, name="share_detail"),
