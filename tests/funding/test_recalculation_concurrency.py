@@ -1,0 +1,59 @@
+"""Two recalculations of one batch at the same moment, in real threads: they end in the state one alone gives."""
+
+import threading
+
+import funding_steps as steps
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from vbp.catalog.models import Batch, Hospital
+from vbp.funding import services
+from vbp.funding.models import AmountSheet, ProductAmount
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def at_once(*calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # reported below: nothing may go wrong
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def state():
+    sheets = list(AmountSheet.objects.order_by("hospital_id").values_list("hospital_id", "retained_total",
+                                                                          "payable_total"))  # fmt: skip
+    rows = list(ProductAmount.objects.order_by("sheet__hospital_id", "product_id").values_list(
+        "sheet__hospital_id", "product_id", "retained_amount"))  # fmt: skip
+    return sheets, rows
+
+
+def test_two_recalculations_at_once_leave_the_same_sheets_as_one():
+    call_command("load_demo", verbosity=0)
+    batch = Batch.objects.get(name=steps.BATCH)
+    for hospital in Hospital.objects.filter(city__name="太原市", province_direct=False).order_by("code")[:4]:
+        steps.ready(hospital)
+    province = steps.user("demo_province")
+    alone = state()
+
+    outcomes = at_once(*[lambda: services.start_recalculation(province, batch, 2024, background=False)] * 2)
+
+    assert all(not isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    assert [job.status for job in outcomes] == ["done", "done"]
+    assert state() == alone and len(alone[0]) == 4
+    assert ProductAmount.objects.values("sheet", "product").distinct().count() == ProductAmount.objects.count()
