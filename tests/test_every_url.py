@@ -235,6 +235,7 @@ PAGES = {
     "funding:visit_pools": Page(THE_HOSPITALS_VISIT_KEEPERS, method="post", ok=302, kwargs=funding_kwargs),
     "funding:proof_upload": Page(THE_HOSPITALS_VISIT_KEEPERS, method="post", ok=302, kwargs=funding_kwargs),
     "funding:proof": Page(THE_HOSPITALS_VIEWERS, kwargs=proof_kwargs),
+    "funding:proof_delete": Page(["demo_hospital"], method="post", ok=302, kwargs=proof_kwargs),
     "funding:visit_reopen": Page(["demo_province"], method="post", ok=302, kwargs=funding_kwargs),
     "funding:shares": Page(BUSINESS),
     "funding:share_detail": Page(THE_HOSPITALS_VIEWERS, kwargs=funding_kwargs),

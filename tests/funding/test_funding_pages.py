@@ -292,3 +292,20 @@ def test_the_province_reopens_a_ratio_and_visits_from_their_pages(client, hospit
     response = client.post(f"/funding/visits/{hospital.pk}/2024/reopen/", {"reason": "人次有误"}, follow=True)
     assert "已退回住院人次" in text(response)
     assert signed_in(client, "demo_city").post(f"/funding/visits/{hospital.pk}/2024/reopen/").status_code == 404
+
+
+def test_the_hospital_deletes_a_proof_until_it_submits(
+    client, hospital, attachment_root, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vbp.funding import proofs
+
+    report = steps.services.visit_report(hospital, 2024)
+    proof = proofs.store_proof(user("demo_hospital"), report, SimpleUploadedFile("错传.pdf", b"%PDF-1.4\n%%EOF\n"))
+    stored = attachment_root / proof.stored_as
+    assert stored.is_file()
+    assert signed_in(client, "demo_city").post(f"/funding/proof/{proof.pk}/delete/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the deletion is committed
+        response = signed_in(client, "demo_hospital").post(f"/funding/proof/{proof.pk}/delete/", follow=True)
+    assert "已删除附件 错传.pdf" in text(response) and not report.proofs.exists() and not stored.exists()

@@ -27,5 +27,18 @@ def store_proof(user, report: VisitReport, uploaded_file) -> VisitProof:
     return proof
 
 
+def delete_proof(user, proof: VisitProof) -> None:
+    """Remove a proof before the total is submitted; the file goes once the deletion is committed."""
+    with transaction.atomic():
+        report = VisitReport.objects.select_for_update().get(pk=proof.report_id)
+        services.check_own_hospital(user, report)
+        if report.status == Entry.SUBMITTED:
+            raise services.FundingRefused("住院总人次已提交，附件不能删除")
+        path = files.path(proof.stored_as)
+        record_change(user, Kind.DELETE, proof, before=snapshot(proof), message=f"删除住院人次附件 {proof.file_name}")
+        proof.delete()
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
 def serve(proof: VisitProof):
     return files.file_response(proof.stored_as, proof.content_type, proof.file_name)

@@ -218,6 +218,20 @@ def proof_upload(request, hospital_id: int, year: int):
 
 
 @business_page
+@require_POST
+def proof_delete(request, pk: int):
+    proof = get_object_or_404(VisitProof.objects.visible_to(request.user).select_related("report"), pk=pk)
+    if request.user.role != Role.HOSPITAL:
+        raise Http404
+    try:
+        proofs.delete_proof(request.user, proof)
+        messages.success(request, f"已删除附件 {proof.file_name}")
+    except services.FundingRefused as error:
+        messages.error(request, str(error))
+    return redirect("funding:visit_detail", hospital_id=proof.report.hospital_id, year=proof.report.year)
+
+
+@business_page
 @never_cache
 @xframe_options_sameorigin  # the visits page previews it in a frame
 def proof_file(request, pk: int):
@@ -283,6 +297,7 @@ urlpatterns = [
     path("visits/<int:hospital_id>/<int:year>/proof/", proof_upload, name="proof_upload"),
     path("visits/<int:hospital_id>/<int:year>/reopen/", visit_reopen, name="visit_reopen"),
     path("proof/<int:pk>/", proof_file, name="proof"),
+    path("proof/<int:pk>/delete/", proof_delete, name="proof_delete"),
     path("shares/", share_list, name="shares"),
     path("shares/<int:hospital_id>/<int:year>/", share_detail, name="share_detail"),
 ]
