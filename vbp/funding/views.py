@@ -190,15 +190,9 @@ def visit_reopen(request, hospital_id: int, year: int):
         messages.success(request, "已退回住院人次，医疗机构和各统筹区需重新填报提交")
     except services.FundingRefused as error:
         messages.error(request, str(error))
-    return (
-        redirect("funding:visit_detail", hospital_id=hospital.pk, year=year)
-        if _keeps(request, hospital)
-        else (redirect(reverse("funding:shares") + f"?year={year}"))
-    )
-
-
-def _keeps(request, hospital: Hospital) -> bool:
-    return selectors.visit_hospitals(request.user).filter(pk=hospital.pk).exists()
+    if selectors.visit_hospitals(request.user).filter(pk=hospital.pk).exists():  # a province-direct hospital
+        return redirect("funding:visit_detail", hospital_id=hospital.pk, year=year)
+    return redirect("funding:share_detail", hospital_id=hospital.pk, year=year)
 
 
 @business_page
