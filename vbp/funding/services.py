@@ -75,16 +75,26 @@ def required_pools(hospital: Hospital, every_pool: list[Pool] | None = None) -> 
 
 
 def enters_pool(user, hospital: Hospital, pool: Pool) -> bool:
-    if not (user.is_authenticated and user.is_active) or not Hospital.objects.visible_to(user).filter(pk=hospital.pk):
+    return _in_scope(user, hospital) and _is_party(user, hospital, pool)
+
+
+def pools_entered_by(user, hospital: Hospital) -> list[Pool]:
+    if not _in_scope(user, hospital):
+        return []
+    return [pool for pool in required_pools(hospital) if _is_party(user, hospital, pool)]
+
+
+def _in_scope(user, hospital: Hospital) -> bool:
+    if not (user.is_authenticated and user.is_active):
         return False
+    return Hospital.objects.visible_to(user).filter(pk=hospital.pk).exists()
+
+
+def _is_party(user, hospital: Hospital, pool: Pool) -> bool:
     party = pool_party(hospital, pool)
     if party == Role.CITY:
         return user.role == Role.CITY and user.region_id == pool.region_id
     return user.role == party
-
-
-def pools_entered_by(user, hospital: Hospital) -> list[Pool]:
-    return [pool for pool in required_pools(hospital) if enters_pool(user, hospital, pool)]
 
 
 def confirms_amounts(user, hospital: Hospital) -> bool:
