@@ -465,6 +465,8 @@ def refresh_sheets(hospitals, batch: Batch, year: int) -> list[AmountSheet | Non
                 sheet, products = _store(sheet, inputs)
                 sheets.append(sheet)
                 rows += products
+        stored = [sheet.pk for sheet in sheets if sheet is not None and sheet.status != AmountSheet.Status.CONFIRMED]
+        ProductAmount.objects.filter(sheet_id__in=stored).delete()  # their old rows, in one statement
         insert_product_amounts(rows)
     return sheets
 
@@ -497,7 +499,7 @@ def _lock_or_create(hospital, batch, year) -> AmountSheet | None:
 
 
 def _store(sheet: AmountSheet | None, inputs: SheetInputs) -> tuple[AmountSheet, list[ProductAmount]]:
-    """The sheet saved with the core's totals, its old rows gone, and its new rows to insert (the caller does)."""
+    """The sheet saved with the core's totals, and its new rows; the caller replaces its old rows with them."""
     rule_set, rows, totals = compute_sheet(inputs)
     q = rule_set.amount_decimals
     fields = {
@@ -523,7 +525,6 @@ def _store(sheet: AmountSheet | None, inputs: SheetInputs) -> tuple[AmountSheet,
         setattr(sheet, name, value)
     sheet.version += 1
     sheet.save()
-    sheet.rows.all().delete()
     return sheet, [_product_amount(sheet, score, record, result, q) for score, record, _, result in rows]
 
 
@@ -555,7 +556,8 @@ def confirm_sheet(user, hospital: Hospital, batch: Batch, year: int, *, version:
         if inputs.missing:
             raise FundingRefused("尚不能确认：" + "；".join(inputs.missing))
         sheet, rows = _store(sheet, inputs)  # what is confirmed is what the inputs give now
-        ProductAmount.objects.bulk_create(rows)
+        sheet.rows.all().delete()
+        insert_product_amounts(rows)
         sheet.status, sheet.confirmed_by, sheet.confirmed_at = AmountSheet.Status.CONFIRMED, user, timezone.now()
         sheet.version += 1
         sheet.save()
