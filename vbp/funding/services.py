@@ -471,31 +471,27 @@ def refresh_sheets(hospitals, batch: Batch, year: int) -> list[AmountSheet | Non
     return sheets
 
 
-INSERT_ROWS = 500  # rows per INSERT statement: 20 columns × 500 stay far below SQLite's 32,766 variables
-
-
 def insert_product_amounts(rows: list[ProductAmount]) -> None:
     """``bulk_create`` of product rows without its per-cell preparation, which is most of a recalculation's time.
 
     Every value is already what the column takes (exact Decimals, ints, bools; the pool split is encoded
-    as the JSON field does), so the driver gets them as they are, INSERT_ROWS rows a statement (one
-    round trip each, as bulk_create's). A test holds the rows equal to ``bulk_create``'s.
+    as the JSON field does), so the driver gets them as they are. A test holds the rows equal to
+    ``bulk_create``'s.
     """
+    if not rows:
+        return
     fields = [field for field in ProductAmount._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(ProductAmount._meta.db_table)
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
     json_field = ProductAmount._meta.get_field("pool_amounts")
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_ROWS):
-            chunk = rows[start : start + INSERT_ROWS]
-            values = [
-                json_field.get_db_prep_save(row.pool_amounts, connection) if field is json_field
-                else getattr(row, field.attname)
-                for row in chunk for field in fields
-            ]  # fmt: skip
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one_row] * len(chunk))}"  # noqa: S608 - names from the model, values bound
-            cursor.execute(sql, values)
+        cursor.executemany(sql, [
+            [json_field.get_db_prep_save(row.pool_amounts, connection) if field is json_field
+             else getattr(row, field.attname) for field in fields]
+            for row in rows
+        ])  # fmt: skip
 
 
 def _lock_or_create(hospital, batch, year) -> AmountSheet | None:
