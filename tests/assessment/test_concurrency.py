@@ -6,11 +6,9 @@ and the loser is told plainly. Run on both databases; PostgreSQL is the one that
 really runs the two transactions side by side (SQLite serialises writers).
 """
 
-import threading
-
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from threads import at_once
 
 from vbp.accounts.models import User
 from vbp.assessment import services
@@ -33,28 +31,6 @@ PART1 = {
 
 def user(name: str) -> User:
     return User.objects.get(username=name)
-
-
-def at_once(*calls):
-    """Run each call in its own thread, released together; the outcome of each: a value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # the losing side's refusal is the point of the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.fixture

@@ -1,38 +1,15 @@
 """Two recalculations of one batch at the same moment, in real threads: they end in the state one alone gives."""
 
-import threading
-
 import funding_steps as steps
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from threads import at_once
 
 from vbp.catalog.models import Batch, Hospital
 from vbp.funding import services
 from vbp.funding.models import AmountSheet, ProductAmount
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # reported below: nothing may go wrong
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def state():
