@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import models
 from django.http import FileResponse, Http404
 
 # Magic bytes → the content type the file is stored and served with.
@@ -30,6 +31,21 @@ ACCEPTED = "PDF 或图片（PNG、JPEG）"
 ACCEPT_ATTRIBUTE = "application/pdf,image/png,image/jpeg"  # the file inputs' accept=, a hint only
 # A served file may be framed by our own pages (the preview) and loads nothing itself.
 SERVED_POLICY = "default-src 'none'; frame-ancestors 'self'"
+
+
+class StoredFileFields(models.Model):
+    """What a row of a kept file records, the same in every app (the row's own model adds what it belongs to)."""
+
+    file_name = models.CharField("文件名", max_length=255)  # as the user named it, for display only
+    content_type = models.CharField("类型", max_length=50)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    stored_as = models.CharField(max_length=100, unique=True)  # a name under VBP_ATTACHMENT_ROOT, never the user's
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT)
+
+    class Meta:
+        abstract = True
 
 
 class FileRefused(ValueError):

@@ -8,6 +8,8 @@ rows are in services.py.
 from django.conf import settings
 from django.db import models
 
+from vbp.files import StoredFileFields
+
 
 def _in_scope(queryset: models.QuerySet, user, prefix: str) -> models.QuerySet:
     from vbp.accounts.scope import hospital_filter
@@ -83,20 +85,13 @@ class AppealMessage(models.Model):
         return f"{self.appeal} {self.get_kind_display()}"
 
 
-class AppealAttachment(models.Model):
+class AppealAttachment(StoredFileFields):
     """Evidence (证明材料) on the appeal itself (no message) or on a message: a PDF or image outside the web root."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
     message = models.ForeignKey(
         AppealMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
-    file_name = models.CharField("文件名", max_length=255)
-    content_type = models.CharField("类型", max_length=50)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    stored_as = models.CharField(max_length=100, unique=True)  # a name under VBP_ATTACHMENT_ROOT, never the user's
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT)
 
     objects = AppealPartQuerySet.as_manager()
 

@@ -7,6 +7,8 @@ decided, and the results the core computed from them, with the rule-set version 
 from django.conf import settings
 from django.db import models
 
+from vbp.files import StoredFileFields
+
 
 class AssessmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AssessmentQuerySet":
@@ -101,18 +103,11 @@ class Answer(models.Model):
         return 0 if self.decision == self.Decision.REJECT else self.self_points
 
 
-class Attachment(models.Model):
+class Attachment(StoredFileFields):
     """Proof the hospital uploads (卫生健康财务报表…): PDF or image, kept outside the web root."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="attachments")
     item = models.CharField("考核指标", max_length=50)
-    file_name = models.CharField("文件名", max_length=255)
-    content_type = models.CharField("类型", max_length=50)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    stored_as = models.CharField(max_length=100, unique=True)  # a name under VBP_ATTACHMENT_ROOT, never the user's
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT)
 
     class Meta:
         ordering = ["uploaded_at"]

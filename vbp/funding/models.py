@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from vbp.catalog.models import MONEY
+from vbp.files import StoredFileFields
 
 RATIO = {"max_digits": 5, "decimal_places": 4}
 SHARE = {"max_digits": 12, "decimal_places": 10}
@@ -101,17 +102,10 @@ class PoolVisits(models.Model):
         return f"{self.report.hospital} {self.pool} {self.visits}"
 
 
-class VisitProof(models.Model):
+class VisitProof(StoredFileFields):
     """The hospital's proof of its total visits (附件): a PDF or an image, kept outside the web root."""
 
     report = models.ForeignKey(VisitReport, on_delete=models.CASCADE, related_name="proofs")
-    file_name = models.CharField("文件名", max_length=255)
-    content_type = models.CharField("类型", max_length=50)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    stored_as = models.CharField(max_length=100, unique=True)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT)
 
     objects = _hospital_scoped("report__hospital__").as_manager()
 
