@@ -1,0 +1,55 @@
+"""The funding pages a bureau reads, in the browser: the share query and its per-pool list, Wuhan's 医疗机构结余金额
+down to a hospital's products, and 重新测算 with its progress bar polled until the worker is done."""
+
+import funding_steps as steps
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from vbp.catalog.models import Batch
+from vbp.funding import services
+from vbp.funding.models import AmountSheet, Recalculation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def menu(page: Page, label: str) -> None:
+    page.locator("header.top nav").get_by_role("link", name=label, exact=True).click()
+
+
+def test_a_city_bureau_reads_shares_surpluses_and_recalculates_a_batch(page: Page, login):
+    call_command("load_demo", verbosity=0)
+    hospital = steps.user("demo_hospital").hospital
+    steps.ready(hospital, total=1000, own=800)
+    batch = Batch.objects.get(name=steps.BATCH)
+    sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
+
+    assert login(page, "demo_city", "demo2024!")
+    menu(page, "住院人次及占比")
+    page.get_by_label("医疗机构名称").fill("小店区人民医院")
+    page.get_by_role("button", name="查询").click()
+    row = page.locator("#shares tbody tr", has_text=hospital.name)
+    expect(row).to_contain_text("80.00%")
+    row.get_by_role("link", name="查看").click()
+    expect(page.locator("#pool-shares")).to_contain_text("太原市")
+    expect(page.locator("#pool-shares")).to_contain_text("800")
+
+    menu(page, "医疗机构结余金额")
+    page.locator("#batches tbody tr").nth(list(Batch.objects.all()).index(batch)).get_by_role(
+        "link", name="查看医疗机构"
+    ).click()
+    hospital_row = page.locator("#sheets tbody tr", has_text=hospital.name)
+    expect(hospital_row).to_contain_text(str(sheet.product_count))
+    expect(hospital_row).to_contain_text(f"{sheet.payable_total:,.0f}")
+    hospital_row.get_by_role("link", name="品种明细").click()
+    expect(page.locator("#products tbody tr")).to_have_count(sheet.product_count + 1)  # and the total row
+
+    menu(page, "留用金额审核")
+    page.get_by_label("带量批次").select_option(label=batch.name)
+    page.get_by_role("button", name="查询").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="重新测算本批次").click()
+    expect(page.locator("#recalculation")).to_contain_text("排队中")
+    services.recalculate(Recalculation.objects.get(requested_by__username="demo_city"))  # as the worker would
+    expect(page.locator("#recalculation")).to_contain_text("已完成", timeout=10_000)
+    expect(page.locator("#recalculation")).to_contain_text("已测算 1")
