@@ -58,6 +58,11 @@ def assessment_year(request) -> int:
     asked = request.GET.get("year", "")
     if asked.isdigit():
         return int(asked)
+    return latest_year()
+
+
+def latest_year() -> int:
+    """The latest assessment year with platform data (the demo's 2024), or 2024 before any is imported."""
     return PlatformRecord.objects.aggregate(year=Max("year"))["year"] or 2024
 
 
@@ -306,7 +311,7 @@ def funding_todos(user) -> list:
 
     if not user.is_authenticated or not user.is_active:
         return []
-    year = PlatformRecord.objects.aggregate(year=Max("year"))["year"] or 2024
+    year = latest_year()
     todos = []
     if services.keeps_pay_ratios(user):
         open_ratios = Batch.objects.count() - PayRatio.objects.filter(year=year, status=Entry.SUBMITTED).count()
