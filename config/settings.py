@@ -127,6 +127,18 @@ VBP_ATTACHMENT_MAX_BYTES = int(os.environ.get("VBP_ATTACHMENT_MAX_BYTES", 10 * 1
 # Uploads: large workbooks are read from memory or a temporary file, never from the internet.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A request body larger than this is refused before it is read (413), and so before anything is stored.
+VBP_UPLOAD_MAX_BYTES = int(os.environ.get("VBP_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
+# Uploaded workbooks are checked against these limits before any parser opens them (vbp.calc.guard):
+# the inflated size of all its parts, the zip's expansion ratio, and the cells of each sheet's used area.
+VBP_WORKBOOK_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("VBP_WORKBOOK_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024))
+VBP_WORKBOOK_MAX_RATIO = int(os.environ.get("VBP_WORKBOOK_MAX_RATIO", 100))
+VBP_WORKBOOK_MAX_CELLS = int(os.environ.get("VBP_WORKBOOK_MAX_CELLS", 20_000_000))
+
+# Background jobs (imports, recalculations) prove they are alive: a job whose worker has not reported within
+# the lease is shown as interrupted, to be rerun or cancelled.
+VBP_JOB_HEARTBEAT_SECONDS = float(os.environ.get("VBP_JOB_HEARTBEAT_SECONDS", 10))
+VBP_JOB_LEASE_SECONDS = float(os.environ.get("VBP_JOB_LEASE_SECONDS", 60))
 
 # --- security (网络安全等级保护 2.0, level 3) ---
 AUTH_PASSWORD_VALIDATORS = [
