@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
 
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
@@ -68,6 +68,17 @@ def quantum(decimals: int) -> Decimal:
 def round_decimal(value: Decimal, decimals: int, mode: str = "half_up") -> Decimal:
     """Round a Decimal to ``decimals`` places; half-up means half away from zero."""
     return value.quantize(quantum(decimals), rounding=ROUNDING_MODES[mode])
+
+
+def quantize_half_up(value: Decimal, decimals: int) -> Decimal:
+    """A figure as shown or exported: ``decimals`` places, half away from zero, as the rule sets and Excel round.
+
+    The one place display and export rounding is defined (a bare ``quantize`` or an f-string rounds half-even).
+    Exact at any size: the precision is what the result needs, not the context's 28 digits.
+    """
+    needed = max(value.adjusted(), 0) + decimals + 2  # integer digits, decimals, and room for a carry
+    context = Context(prec=max(needed, 1), Emax=MAX_EMAX, Emin=MIN_EMIN)
+    return value.quantize(quantum(decimals), rounding=ROUND_HALF_UP, context=context)
 
 
 def round_fraction(value: Fraction, decimals: int, mode: str = "half_up") -> Decimal:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from vbp.accounts.decorators import business_page
 from vbp.catalog.models import Batch, Hospital
-from vbp.core.money import quantum
+from vbp.core.money import quantize_half_up
 from vbp.funding import selectors, services
 from vbp.funding.models import AmountSheet, ProductAmount, Recalculation
 from vbp.regions.selectors import region_choices
@@ -156,20 +156,19 @@ def _product_export_row(values: tuple) -> list:
     """One row of PRODUCT_HEADERS from PRODUCT_VALUES: money at the rule set's decimals, prices as stored."""
     (name, spec, company, score, vetoed, ratio, agreed, actual, base, bid, average, nonselected, pay_ratio, share,
      budget, cost, surplus, retained, payable, decimals) = values  # fmt: skip
-    unit = quantum(decimals)
     return [name, spec, company, score.normalize(), "是" if vetoed else "否", ratio, agreed, actual, base,
             bid.normalize(), average.normalize(), nonselected, pay_ratio, share, _cent(budget), _cent(cost),
-            _cent(surplus), retained.quantize(unit), payable.quantize(unit)]  # fmt: skip
+            _cent(surplus), quantize_half_up(retained, decimals), quantize_half_up(payable, decimals)]  # fmt: skip
 
 
 def _in(sheet: AmountSheet, amount: Decimal | None) -> Decimal | None:
-    """An amount with the rule set's decimals, as the core rounded it (Shanxi: whole yuan)."""
-    return None if amount is None else amount.quantize(quantum(sheet.decimals))
+    """An amount with the rule set's decimals, as the core rounded it (Shanxi: whole yuan); half-up if it had more."""
+    return None if amount is None else quantize_half_up(amount, sheet.decimals)
 
 
 def _cent(amount: Decimal | None) -> Decimal | None:
-    """An exact intermediate figure (budget, surplus) shown to the fen, as the pages show it."""
-    return None if amount is None else amount.quantize(quantum(2))
+    """An exact intermediate figure (budget, surplus) shown to the fen, half-up, as the pages show it."""
+    return None if amount is None else quantize_half_up(amount, 2)
 
 
 def _sheet_figures(sheet: AmountSheet | None) -> list:

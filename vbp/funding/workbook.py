@@ -18,7 +18,7 @@ from django.http import FileResponse, HttpResponse
 
 from vbp.calc.workbook import write_calculation_workbook
 from vbp.catalog.models import Batch
-from vbp.core.money import quantum
+from vbp.core.money import quantize_half_up
 from vbp.core.retention import RowResult
 from vbp.funding.models import AmountSheet, ProductAmount
 from vbp.rulesets.services import rule_set_of
@@ -83,13 +83,12 @@ def _product(sheet: AmountSheet, row: ProductAmount, batch: Batch) -> dict:
 def _result(row: ProductAmount, decimals: int) -> RowResult:
     """The stored figures of a row as the core's result: amounts at the rule set's decimals, shares exact."""
     shares = {pool: Fraction(share) for pool, (share, _) in row.pool_amounts.items()}
-    unit = quantum(decimals)
+    pools = {pool: quantize_half_up(Decimal(amount), decimals) for pool, (_, amount) in row.pool_amounts.items()}
     return RowResult(
         retention_ratio=row.retention_ratio.normalize(), vetoed=row.vetoed, budget=row.budget.normalize(),
         actual_cost=row.actual_cost.normalize(), surplus=row.surplus.normalize(), shares=shares,
-        total_share=sum(shares.values(), Fraction(0)), retained_amount=row.retained_amount.quantize(unit),
-        payable_amount=row.payable_amount.quantize(unit),
-        pool_amounts={pool: Decimal(amount).quantize(unit) for pool, (_, amount) in row.pool_amounts.items()},
+        total_share=sum(shares.values(), Fraction(0)), retained_amount=quantize_half_up(row.retained_amount, decimals),
+        payable_amount=quantize_half_up(row.payable_amount, decimals), pool_amounts=pools,
     )  # fmt: skip
 
 

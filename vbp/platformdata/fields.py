@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from vbp.core.money import NumberFormatError, excel_number, parse_decimal
+from vbp.core.money import NumberFormatError, excel_number, parse_decimal, quantize_half_up
 
 YES, NO = "是", "否"
 MAX_MAGNITUDE = Decimal(10) ** 15  # what the database's amounts hold (18 digits, up to 3 decimals)
@@ -76,7 +76,7 @@ class Column:
         value = _as_decimal(cell)
         if value is None or not self._in_range(value):
             raise CellError(f"应为{self.expected}")
-        rounded = value.quantize(Decimal(1).scaleb(-self.decimals))
+        rounded = quantize_half_up(value, self.decimals)
         if rounded != value:  # never round a figure silently: 0.005 yuan is somebody's typo
             raise CellError(f"应为{self.expected}")
         return rounded
