@@ -35,7 +35,7 @@ else:
     ALLOWED_HOSTS = [host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "vbp.accounts.admin_apps.SystemAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "captcha",
@@ -62,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Every password check goes through the lockout (vbp.accounts.backends), whichever page asks.
+AUTHENTICATION_BACKENDS = ["vbp.accounts.backends.LockoutBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -69,9 +70,11 @@ LOGOUT_REDIRECT_URL = "login"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "vbp.audit.context.RequestContextMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vbp.audit.middleware.DeniedRequestMiddleware",
     "vbp.accounts.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -146,6 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "vbp.accounts.passwords.ClassesValidator"},
     {"NAME": "vbp.accounts.passwords.NotUsernameValidator"},
     {"NAME": "vbp.accounts.passwords.HistoryValidator"},
+    {"NAME": "vbp.accounts.passwords.WeakPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -179,7 +183,7 @@ CAPTCHA_FONT_SIZE = 26
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "vbp.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

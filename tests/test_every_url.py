@@ -165,6 +165,13 @@ def recalculation_kwargs() -> dict:
     return {"pk": job.pk}
 
 
+def token_kwargs() -> dict:
+    from vbp.accounts.services import create_api_token
+
+    token, _ = create_api_token(User.objects.get(username="demo_city"), name="对接")
+    return {"pk": token.pk}
+
+
 VISIT_KEEPERS = ["demo_province", "demo_city", "demo_city2", "demo_platform", "demo_hospital", "demo_hospital2"]
 THE_HOSPITALS_VISIT_KEEPERS = ["demo_city", "demo_hospital"]  # demo_hospital is in 太原市, not province-direct
 AMOUNT_READERS = ["demo_province", "demo_city", "demo_city2", "demo_district", "demo_hospital", "demo_hospital2"]
@@ -177,6 +184,10 @@ PAGES = {
     "accounts:password": Page(EVERYONE),
     "accounts:security": Page(["demo_secadmin"]),
     "accounts:unlock": Page(["demo_secadmin"], method="post", ok=302),
+    "accounts:authorizations": Page(["demo_secadmin"]),
+    "accounts:authorize": Page(["demo_secadmin"], kwargs=lambda: {"pk": User.objects.get(username="demo_city").pk}),
+    "accounts:api_tokens": Page(BUSINESS),
+    "accounts:api_token_revoke": Page(["demo_city", "demo_secadmin"], method="post", ok=302, kwargs=token_kwargs),
     "catalog:hospitals": Page(BUSINESS),
     "platformdata:records": Page(BUSINESS),
     "platformdata:imports": Page(["demo_province"]),
@@ -185,6 +196,7 @@ PAGES = {
     "platformdata:import": Page(["demo_province"], kwargs=job_kwargs),
     "platformdata:import_confirm": Page(["demo_province"], method="post", ok=302, kwargs=job_kwargs),
     "platformdata:import_cancel": Page(["demo_province"], method="post", ok=302, kwargs=job_kwargs),
+    "platformdata:import_rerun": Page(["demo_province"], method="post", ok=302, kwargs=job_kwargs),
     "audit:operations": Page(["demo_auditor"]),
     "audit:logins": Page(["demo_auditor"]),
     "assessment:review_policy": Page(REVIEWERS),
@@ -249,7 +261,14 @@ PAGES = {
     "funding:recalculate": Page(
         ["demo_province", "demo_city", "demo_city2"], method="post", ok=302, kwargs=ratio_kwargs
     ),
-    "funding:recalculation": Page(["demo_province"], kwargs=recalculation_kwargs),
+    # the province's recalculation covers both cities: they joined it, and see it
+    "funding:recalculation": Page(["demo_province", "demo_city", "demo_city2"], kwargs=recalculation_kwargs),
+    "funding:recalculation_rerun": Page(
+        ["demo_province", "demo_city", "demo_city2"], method="post", ok=302, kwargs=recalculation_kwargs
+    ),
+    "funding:recalculation_cancel": Page(
+        ["demo_province", "demo_city", "demo_city2"], method="post", ok=302, kwargs=recalculation_kwargs
+    ),
     "funding:workbook": Page(REVIEWERS, kwargs=ratio_kwargs),
 }
 
@@ -367,6 +386,7 @@ def test_platform_data_and_its_export_hold_only_records_of_hospitals_in_scope(cl
 @pytest.mark.parametrize("username", [*EVERYONE])
 def test_only_the_system_administrator_reaches_the_django_admin(client, username):
     client.force_login(User.objects.get(username=username))
-    expected = 200 if username == "demo_sysadmin" else 302  # 302: to the admin's own login, which refuses them
+    expected = 200 if username == "demo_sysadmin" else 404  # nobody else signed in finds an admin here
     assert client.get("/admin/").status_code == expected
-    assert client.get("/admin/catalog/hospital/").status_code == expected
+    assert client.get("/admin/accounts/user/").status_code == expected
+    assert client.get("/admin/catalog/hospital/").status_code == 404  # business records are in no admin

@@ -189,22 +189,22 @@ def test_a_city_bureaus_workbook_holds_only_its_city(client, hospital, batch, tm
 
 
 def test_the_api_serves_the_workbook_to_bureaus_in_their_scope_only(client, hospital, batch):
-    from rest_framework.authtoken.models import Token
+    from vbp.accounts.services import create_api_token
+
+    def key_of(username: str) -> str:
+        return create_api_token(user(username), name="测试")[1]
 
     steps.ready(hospital)
     url = f"/api/batches/{batch.pk}/calc-workbook/?year=2024"
-    city = Token.objects.create(user=user("demo_city"))
-    response = client.get(url, HTTP_AUTHORIZATION=f"Token {city.key}")
+    response = client.get(url, HTTP_AUTHORIZATION=f"Token {key_of('demo_city')}")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     assert {row[0] for row in book["医疗机构"].iter_rows(min_row=2, values_only=True)} == {hospital.code}
     assert "规则" in book.sheetnames
-    other = Token.objects.create(user=user("demo_city2"))
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(client.get(url, HTTP_AUTHORIZATION=f"Token {other.key}")
-                                                      .streaming_content)), read_only=True)  # fmt: skip
+    other = client.get(url, HTTP_AUTHORIZATION=f"Token {key_of('demo_city2')}")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(other.streaming_content)), read_only=True)
     assert list(book["医疗机构"].iter_rows(min_row=2, values_only=True)) == []
-    own = Token.objects.create(user=user("demo_hospital"))
-    assert client.get(url, HTTP_AUTHORIZATION=f"Token {own.key}").status_code == 404
+    assert client.get(url, HTTP_AUTHORIZATION=f"Token {key_of('demo_hospital')}").status_code == 404
     assert client.get(url).status_code == 401
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from import_files import PLATFORM_HEADERS, platform_row, run_import, xlsx_bytes
 
+from vbp.catalog.models import Hospital
 from vbp.platformdata.models import ImportJob, PlatformRecord
 from vbp.web.listing import HEADER_ROWS
 
@@ -50,6 +51,58 @@ def test_the_filled_template_imports_cleanly(client, catalog):
     response = client.post(reverse("platformdata:import_confirm", args=[job.pk]), follow=True)
     assert "导入完成：新增 1 行，修改 0 行。" in response.content.decode()
     assert PlatformRecord.objects.get().hospital.code == "H002"
+
+
+FILLED = {  # a new row for each kind's template, as a clerk types it into the downloaded file
+    "hospitals": ["H009", "太原市第九人民医院", "太原市", "小店区", "二级甲等", "太原市", "否"],
+    "batches": ["GJ3", "国家第三批集中带量采购", "国家", "药品", "否", "2020-11-01", "2021-10-31", 70, None, None],
+    "products": ["GJ1", "GC1_3", "二甲双胍缓释片", "片剂", "0.5g", "某药业", "0.25", "1.2"],
+    "platform": platform_row("H002"),
+    "fund_basis": [2024, "H002", 1200, 3400],
+}
+
+
+@pytest.mark.parametrize("kind", list(FILLED))
+def test_each_template_filled_in_imports_cleanly(client, catalog, kind):
+    client.force_login(catalog["province"])
+    template = client.get(reverse("platformdata:import_template", args=[kind])).content
+    workbook = openpyxl.load_workbook(io.BytesIO(template))
+    workbook.worksheets[0].append(FILLED[kind])
+    stream = io.BytesIO()
+    workbook.save(stream)
+
+    response = upload(client, kind, "模板.xlsx", stream.getvalue())
+
+    assert "校验通过" in response.content.decode()
+    job = ImportJob.objects.filter(kind=kind).latest("pk")
+    response = client.post(reverse("platformdata:import_confirm", args=[job.pk]), follow=True)
+    assert "导入完成：新增 1 行，修改 0 行。" in response.content.decode()
+
+
+def test_a_template_marks_required_columns_offers_drop_downs_keeps_codes_as_text_and_its_header_in_view(
+    client, catalog
+):
+    client.force_login(catalog["province"])
+
+    template = client.get(reverse("platformdata:import_template", args=["hospitals"])).content
+
+    workbook = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = workbook["医疗机构"]
+    header = {cell.value: cell for cell in sheet[1]}
+    assert all(cell.font.b and cell.fill.fgColor.rgb == "FFDDEBF7" for cell in header.values())
+    assert header["医疗机构编码"].font.color.rgb == "FFC00000"  # required: red
+    assert header["区县"].font.color.rgb == "FF000000"  # may be left empty: black
+    assert sheet.freeze_panes == "A2"
+    drop_downs = {str(rule.sqref): (rule.type, rule.formula1) for rule in sheet.data_validations.dataValidation}
+    levels = ",".join(label for _, label in Hospital.Level.choices)
+    assert drop_downs == {"E2:E10000": ("list", f'"{levels}"'), "G2:G10000": ("list", '"是,否"')}
+    assert sheet.column_dimensions["A"].number_format == "@"  # 医疗机构编码 typed as 0101 stays 0101
+    instructions = workbook["填写说明"]
+    assert (instructions["A1"].value, instructions["A1"].font.b, instructions["A1"].font.sz) == (
+        "医疗机构导入模板 填写说明",
+        True,
+        14,
+    )
 
 
 def test_a_bad_upload_shows_every_problem_and_no_confirm_button(client, catalog):
@@ -107,7 +160,7 @@ def test_platform_data_pages_show_each_city_only_its_hospitals(client, catalog):
 
 def test_the_admin_is_for_system_administrators_only(client, catalog):
     client.force_login(catalog["province"])
-    assert client.get("/admin/").status_code == 302  # to the admin login: the province bureau is no admin
+    assert client.get("/admin/").status_code == 404  # the province bureau finds no admin
     admin = type(catalog["province"]).objects.create_user(
         "sys", role="system_admin", is_staff=True, is_superuser=True, must_change_password=False
     )

@@ -1,45 +1,44 @@
-"""Accounts in the Django admin, the system administrator's tool: new accounts and resets force a change."""
+"""Accounts in the system administrator's admin: make accounts, edit their names, deactivate, reset passwords.
 
-from django import forms
+三员分立: the system administrator makes an account but cannot give it a role or a scope (the
+security administrator's 用户授权 does that), cannot touch the other administrators' accounts,
+and deletes nothing (an account with history is deactivated). Every change is audited with the
+values before and after (AuditedAdmin).
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
+from django.core.exceptions import ValidationError
 
 from vbp.accounts import services
-from vbp.accounts.models import Role, User
+from vbp.accounts.models import User
+from vbp.accounts.services import ADMIN_ROLES
 from vbp.audit.admin import AuditedAdmin
-
-ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
-
-
-class AccountForm(forms.ModelForm):
-    """One role per account (三员分立): an administrator's account holds no region, hospital or other role."""
-
-    def clean(self):
-        cleaned = super().clean()
-        role = cleaned.get("role")
-        if role in ADMIN_ROLES and (cleaned.get("region") or cleaned.get("hospital")):
-            raise forms.ValidationError("系统管理员、安全管理员、审计管理员账号不关联行政区划或医疗机构。")
-        if role == Role.HOSPITAL and not cleaned.get("hospital"):
-            raise forms.ValidationError("医疗机构账号须指定所属医疗机构。")
-        if role in {Role.PROVINCE, Role.CITY, Role.DISTRICT} and not cleaned.get("region"):
-            raise forms.ValidationError("医保局账号须指定所属行政区划。")
-        if cleaned.get("is_superuser") and role != Role.SYSTEM_ADMIN:
-            raise forms.ValidationError("只有系统管理员账号可以是超级用户。")
-        return cleaned
+from vbp.audit.context import current_request
 
 
 class ResetPasswordForm(AdminPasswordChangeForm):
     """A reset by the system administrator: the user must choose a new password at the next login."""
 
     def save(self, commit=True):
-        return services.admin_set_password(self.user, self.cleaned_data["password1"], must_change=True)
+        actor = current_request().user  # the admin's views pass no request to the form
+        try:
+            return services.reset_password(actor, self.user, self.cleaned_data["password1"])
+        except services.AccountRefused as error:
+            raise ValidationError(str(error)) from error
 
 
 class NewAccountForm(AdminUserCreationForm):
+    """A new account has no role and sees nothing until the security administrator authorises it."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        fields = ["username", "first_name", "email"]
+
     def save(self, commit=True):
         user = super().save(commit=False)
         user.must_change_password = True
+        user.role, user.region, user.hospital = "", None, None
         if commit:
             user.save()
         return user
@@ -47,14 +46,33 @@ class NewAccountForm(AdminUserCreationForm):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
-    form = type("UserChangeForm", (AccountForm, BaseUserAdmin.form), {})
     add_form = NewAccountForm
     change_password_form = ResetPasswordForm
     list_display = ["username", "first_name", "role", "region", "hospital", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "first_name"]
     fieldsets = [
-        *BaseUserAdmin.fieldsets,
-        ("数据权限", {"fields": ["role", "region", "hospital", "must_change_password", "password_changed_at"]}),
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["first_name", "last_name", "email"]}),
+        ("状态", {"fields": ["is_active", "must_change_password", "password_changed_at", "last_login", "date_joined"]}),
+        ("数据权限（由安全管理员在“用户授权”中设定）", {"fields": ["role", "region", "hospital"]}),
     ]
-    readonly_fields = ["password_changed_at", "last_login", "date_joined"]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "first_name", "email", "password1", "password2"]})
+    ]
+    readonly_fields = ["role", "region", "hospital", "password_changed_at", "last_login", "date_joined"]
+    filter_horizontal = []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an account with history is deactivated, never deleted
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.role in ADMIN_ROLES and obj.pk != request.user.pk:
+            return False  # the other administrators' accounts are changed only on the server
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields.append("is_active")  # nobody locks themselves out
+        return fields

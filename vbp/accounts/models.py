@@ -1,7 +1,12 @@
 """Users: each has one role and the region or hospital that bounds what they see (数据权限)."""
 
+import hashlib
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+
+from vbp.accounts.policy import BOUNDS, validators
 
 
 class Role(models.TextChoices):
@@ -34,15 +39,20 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class SecurityPolicy(models.Model):
-    """The security administrator's settings (安全设置); one row, created with these defaults."""
+def _policy_field(name: str, label: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(label, default=BOUNDS[name].default, validators=validators(name))
 
-    lockout_failures = models.PositiveSmallIntegerField("连续登录失败锁定次数", default=5)
-    lockout_minutes = models.PositiveSmallIntegerField("锁定时长（分钟）", default=15)
-    password_min_length = models.PositiveSmallIntegerField("密码最短长度", default=8)
-    password_history = models.PositiveSmallIntegerField("不得与最近几次密码相同", default=5)
-    password_max_age_days = models.PositiveSmallIntegerField("密码有效期（天）", default=90)
-    idle_minutes = models.PositiveSmallIntegerField("无操作自动退出（分钟）", default=30)
+
+class SecurityPolicy(models.Model):
+    """The security administrator's settings (安全设置); one row, created with these defaults, within policy.BOUNDS."""
+
+    lockout_failures = _policy_field("lockout_failures", "连续登录失败锁定次数")
+    lockout_minutes = _policy_field("lockout_minutes", "锁定时长（分钟）")
+    password_min_length = _policy_field("password_min_length", "密码最短长度")
+    password_history = _policy_field("password_history", "不得与最近几次密码相同")
+    password_max_age_days = _policy_field("password_max_age_days", "密码有效期（天）")
+    idle_minutes = _policy_field("idle_minutes", "无操作自动退出（分钟）")
+    api_token_days = _policy_field("api_token_days", "接口令牌有效期（天）")
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
@@ -53,7 +63,10 @@ class SecurityPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "SecurityPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
+        """The one row; read without writing when it exists, so a page view stores nothing."""
+        policy = cls.objects.filter(pk=1).first()
+        if policy is None:
+            policy, _ = cls.objects.get_or_create(pk=1)
         return policy
 
 
@@ -102,3 +115,55 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.at:%Y-%m-%d}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self) -> "ApiTokenQuerySet":
+        """Neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A key an integration client signs in to the API with (接口令牌), shown once when made, kept only as a hash."""
+
+    user = models.ForeignKey(User, verbose_name="所属用户", on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("令牌前缀", max_length=8)  # the key's first characters, to tell tokens apart
+    key_hash = models.CharField(max_length=64, unique=True)  # SHA-256 of the key: the key itself is never stored
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("到期时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…（{self.name}）"
+
+    @staticmethod
+    def hash_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "已作废"
+        return "已过期" if self.expires_at <= timezone.now() else "有效"
+
+
+class Throttle(models.Model):
+    """Requests counted per key (an address and what it asks for) per time window, to limit anonymous requests."""
+
+    key = models.CharField(max_length=100)
+    window = models.BigIntegerField()  # the window's number: seconds since the epoch // its length
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="unique_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window}: {self.count}"

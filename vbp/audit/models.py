@@ -51,6 +51,8 @@ class AuditEvent(models.Model):
         UPDATE = "update", "修改"
         DELETE = "delete", "删除"
         STATUS = "status", "状态变更"
+        EXPORT = "export", "导出"
+        DENIED = "denied", "拒绝访问"
         OTHER = "other", "其他"
 
     LOGIN_KINDS = (Kind.LOGIN, Kind.LOGOUT, Kind.LOGIN_FAILED)

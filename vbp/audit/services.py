@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models
 
 from vbp.accounts.models import Role
+from vbp.audit.context import current_request
 from vbp.audit.models import AuditEvent
 
 Kind = AuditEvent.Kind
@@ -61,6 +62,32 @@ def record_login(kind: str, *, user=None, username: str = "", request=None, mess
         message=message[:500],
         **_client(request),
     )
+
+
+STATUS_WORDS = {401: "未登录或令牌无效", 403: "无权访问", 404: "无权访问或对象不存在"}
+
+
+def record_denied(request, status: int) -> AuditEvent:
+    """A refused request: who (if signed in), what they asked for, and the answer."""
+    user = getattr(request, "user", None)
+    asked = f"{request.method} {request.get_full_path()}"
+    return AuditEvent.objects.create(
+        kind=Kind.DENIED,
+        actor=user if _is_user(user) else None,
+        username=user.get_username()[:150] if _is_user(user) else "",
+        message=f"{STATUS_WORDS.get(status, '拒绝')}（{status}）：{asked}"[:500],
+        **_client(request),
+    )
+
+
+def record_export(user, what: str, *, rows: int | None = None, filters: str = "", request=None) -> AuditEvent:
+    """An export or download of business data: what, how many rows, with which filters."""
+    parts = [what]
+    if rows is not None:
+        parts.append(f"{rows} 行")
+    if filters:
+        parts.append(f"筛选条件：{filters}")
+    return record_change(user, Kind.EXPORT, None, message="；".join(parts), request=request)
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
@@ -108,6 +135,7 @@ def client_ip(request) -> str | None:
 
 
 def _client(request) -> dict:
+    request = request if request is not None else current_request()
     if request is None:
         return {"ip": None, "user_agent": ""}
     return {"ip": client_ip(request), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500]}

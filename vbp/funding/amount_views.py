@@ -310,18 +310,57 @@ def recalculate(request, batch_id: int, year: int):
     if not services.can_recalculate(request.user):
         raise Http404
     batch = get_object_or_404(Batch, pk=batch_id)
-    job = services.start_recalculation(request.user, batch, year)
+    try:
+        job = services.start_recalculation(request.user, batch, year)
+    except services.FundingRefused as error:
+        messages.error(request, str(error))
+        return redirect(reverse("funding:amounts") + f"?year={year}&batch={batch.code}")
     return redirect("funding:recalculation", pk=job.pk)
+
+
+def _recalculation_of(user, pk: int) -> Recalculation:
+    """A recalculation the user asked for or joined (it covers their hospitals); anything else is 404."""
+    if not services.can_recalculate(user):
+        raise Http404
+    job = get_object_or_404(Recalculation.objects.select_related("batch", "requested_by"), pk=pk)
+    if not services.sees_recalculation(user, job):
+        raise Http404
+    return job
 
 
 @business_page
 def recalculation(request, pk: int):
-    if not services.can_recalculate(request.user):
-        raise Http404
-    job = get_object_or_404(Recalculation.objects.filter(requested_by=request.user), pk=pk)
+    services.reap_interrupted_recalculations()
+    job = _recalculation_of(request.user, pk)
     template = "funding/_recalculation.html" if request.headers.get("HX-Request") else "funding/recalculation.html"
     back = reverse("funding:amounts") + f"?year={job.year}&batch={job.batch.code}"
-    return render(request, template, {"job": job, "running": job.status in ("queued", "running"), "back": back})
+    return render(request, template, {"job": job, "running": job.running, "back": back})
+
+
+@business_page
+@require_POST
+def recalculation_rerun(request, pk: int):
+    job = _recalculation_of(request.user, pk)
+    try:
+        services.rerun_recalculation(request.user, job)
+    except services.FundingRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已重新运行，后台测算中。")
+    return redirect("funding:recalculation", pk=pk)
+
+
+@business_page
+@require_POST
+def recalculation_cancel(request, pk: int):
+    job = _recalculation_of(request.user, pk)
+    try:
+        services.cancel_recalculation(request.user, job)
+    except services.FundingRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已取消本次重新测算；已测算完的医疗机构保持测算结果。")
+    return redirect("funding:recalculation", pk=pk)
 
 
 @business_page
@@ -345,5 +384,7 @@ urlpatterns = [
     path("surplus/<int:batch_id>/<int:year>/", surplus_hospitals, name="surplus_hospitals"),
     path("recalculate/<int:batch_id>/<int:year>/", recalculate, name="recalculate"),
     path("recalculations/<int:pk>/", recalculation, name="recalculation"),
+    path("recalculations/<int:pk>/rerun/", recalculation_rerun, name="recalculation_rerun"),
+    path("recalculations/<int:pk>/cancel/", recalculation_cancel, name="recalculation_cancel"),
     path("workbook/<int:batch_id>/<int:year>/", workbook, name="workbook"),
 ]

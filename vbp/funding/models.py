@@ -13,6 +13,7 @@ from django.db import models
 
 from vbp.catalog.models import MONEY
 from vbp.files import StoredFileFields
+from vbp.jobs import LeasedJobFields
 
 RATIO = {"max_digits": 5, "decimal_places": 4}
 SHARE = {"max_digits": 12, "decimal_places": 10}
@@ -210,14 +211,20 @@ class AmountReopen(models.Model):
         return f"{self.sheet} 退回"
 
 
-class Recalculation(models.Model):
-    """A background recalculation of a batch's amount sheets, with its progress for the page."""
+class Recalculation(LeasedJobFields):
+    """A background recalculation of a batch's amount sheets in its requester's scope, with its progress.
+
+    One is queued or running per batch and year at a time; a second request joins it.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
         RUNNING = "running", "计算中"
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
+        CANCELLED = "cancelled", "已取消"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     batch = models.ForeignKey("catalog.Batch", verbose_name="带量批次", on_delete=models.PROTECT)
     year = models.PositiveSmallIntegerField("考核年度")
@@ -230,10 +237,18 @@ class Recalculation(models.Model):
     computed = models.PositiveIntegerField("已测算", default=0)
     skipped = models.PositiveIntegerField("资料未齐", default=0)
     error = models.TextField("错误", blank=True)
+    interrupted = models.BooleanField("处理中断", default=False)
 
     class Meta:
         ordering = ["-requested_at"]
         verbose_name = verbose_name_plural = "重新测算"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "year"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_recalculation_per_batch_year",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch} {self.year}年度重新测算"
@@ -241,3 +256,7 @@ class Recalculation(models.Model):
     @property
     def progress_percent(self) -> int:
         return 100 if self.status == self.Status.DONE else (self.done * 100 // self.total if self.total else 0)
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.ACTIVE

@@ -14,7 +14,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from vbp import jobs
 from vbp.accounts.models import Role
+from vbp.accounts.scope import hospital_filter
 from vbp.assessment.models import Assessment, ProductScore
 from vbp.audit.services import Kind, record_change, snapshot
 from vbp.catalog.models import Batch, Hospital
@@ -616,38 +618,159 @@ def can_recalculate(user) -> bool:
     return user.is_authenticated and user.is_active and user.role in (Role.PROVINCE, Role.CITY)
 
 
+def recalculation_hospitals(job: Recalculation):
+    """The hospitals a recalculation covers: those assessed in its batch-year within its requester's scope."""
+    return hospitals_of_batch(job.batch, job.year).filter(hospital_filter(job.requested_by))
+
+
+def sees_recalculation(user, job: Recalculation) -> bool:
+    """Its requester, the province, and any bureau whose hospitals it covers (who joined it, or could)."""
+    return job.requested_by_id == user.pk or user.role == Role.PROVINCE or _covers(job, user)
+
+
+def _covers(job: Recalculation, user) -> bool:
+    """Whether ``job`` already recalculates every hospital of the batch-year in ``user``'s scope."""
+    mine = hospitals_of_batch(job.batch, job.year).filter(hospital_filter(user))
+    theirs = Hospital.objects.filter(hospital_filter(job.requested_by)).values("pk")
+    return not mine.exclude(pk__in=theirs).exists()
+
+
 def start_recalculation(user, batch: Batch, year: int, *, background: bool = True) -> Recalculation:
-    """Queue 重新测算 of a batch's sheets; the worker runs it and the page shows its progress."""
+    """Queue 重新测算 of the batch's sheets in the user's scope; while one runs for the batch-year, join it.
+
+    ``background=False`` runs it in this process (unless a worker has already taken it).
+    """
     if not can_recalculate(user):
         raise FundingRefused("无权重新测算")
+    reap_interrupted_recalculations()
     with transaction.atomic():
-        job = Recalculation.objects.create(batch=batch, year=year, requested_by=user)
-        record_change(user, Kind.CREATE, job, after=snapshot(job), message=f"重新测算 {batch.name} {year}年度")
-        if background:
-            from vbp.funding.tasks import recalculate_task
-
-            transaction.on_commit(lambda: recalculate_task.enqueue(job.pk))
-    if not background:
+        active = _active_recalculation(batch, year)
+        created = _queue_recalculation(user, batch, year, background=background) if active is None else None
+        if active is None and created is None:  # another request made one in the meantime
+            active = _active_recalculation(batch, year)
+    job = created or _join(active, user)
+    if not background and job.waiting_for_worker:
         recalculate(job)
     return job
+
+
+def _queue_recalculation(user, batch: Batch, year: int, *, background: bool) -> Recalculation | None:
+    """A new recalculation, audited and (in the background) enqueued; None if the database already holds one."""
+    try:
+        with transaction.atomic():
+            job = Recalculation.objects.create(batch=batch, year=year, requested_by=user)
+            record_change(user, Kind.CREATE, job, after=snapshot(job), message=f"重新测算 {batch.name} {year}年度")
+    except IntegrityError:
+        return None
+    if background:
+        from vbp.funding.tasks import recalculate_task
+
+        transaction.on_commit(lambda: recalculate_task.enqueue(job.pk))
+    return job
+
+
+def _active_recalculation(batch: Batch, year: int) -> Recalculation | None:
+    active = Recalculation.objects.filter(batch=batch, year=year, status__in=Recalculation.ACTIVE)
+    return active.select_related("requested_by", "batch").first()
+
+
+def _join(active: Recalculation, user) -> Recalculation:
+    """A request while one runs: it joins that one if that one covers the user's hospitals, else waits its turn."""
+    if _covers(active, user):
+        return active
+    who = active.requested_by.display_name
+    raise FundingRefused(f"{active.batch.name} {active.year}年度正在由{who}重新测算，请待其完成后再发起")
 
 
 PROGRESS_EVERY = 50  # hospitals per transaction, and between progress updates
 
 
 def recalculate(job: Recalculation) -> Recalculation:
-    """Refresh every assessed hospital's sheet of the batch, PROGRESS_EVERY hospitals a transaction; confirmed stay."""
-    hospitals = list(hospitals_of_batch(job.batch, job.year).select_related("home_pool"))
-    Recalculation.objects.filter(pk=job.pk).update(status=Recalculation.Status.RUNNING, total=len(hospitals))
-    computed = skipped = 0
-    for start in range(0, len(hospitals), PROGRESS_EVERY):
-        sheets = refresh_sheets(hospitals[start : start + PROGRESS_EVERY], job.batch, job.year)
-        computed += sum(sheet is not None for sheet in sheets)
-        skipped += sum(sheet is None for sheet in sheets)
-        Recalculation.objects.filter(pk=job.pk).update(done=start + len(sheets), computed=computed, skipped=skipped)
-    Recalculation.objects.filter(pk=job.pk).update(
-        status=Recalculation.Status.DONE, done=len(hospitals), computed=computed, skipped=skipped,
-        finished_at=timezone.now(),
-    )  # fmt: skip
+    """Refresh every sheet of the batch in the requester's scope, PROGRESS_EVERY hospitals a transaction.
+
+    Confirmed sheets stay. Each chunk is safe to repeat, so a rerun after an interruption finishes the work;
+    a run that finds the job no longer its own (given up as interrupted, cancelled) stops at the next chunk.
+    """
+    if not jobs.claim(
+        job, waiting={"status": Recalculation.Status.QUEUED}, then={"status": Recalculation.Status.RUNNING}
+    ):
+        job.refresh_from_db()
+        return job  # another worker has it
+    with jobs.heartbeat(job):
+        hospitals = list(recalculation_hospitals(job).select_related("home_pool"))
+        mine = Recalculation.objects.filter(pk=job.pk, status=Recalculation.Status.RUNNING, worker=jobs.worker_id())
+        mine.update(total=len(hospitals), done=0, computed=0, skipped=0)
+        computed = skipped = 0
+        for start in range(0, len(hospitals), PROGRESS_EVERY):
+            if not mine.exists():
+                job.refresh_from_db()
+                return job
+            sheets = refresh_sheets(hospitals[start : start + PROGRESS_EVERY], job.batch, job.year)
+            computed += sum(sheet is not None for sheet in sheets)
+            skipped += sum(sheet is None for sheet in sheets)
+            mine.update(done=start + len(sheets), computed=computed, skipped=skipped)
+        mine.update(
+            status=Recalculation.Status.DONE, done=len(hospitals), computed=computed, skipped=skipped,
+            finished_at=timezone.now(),
+        )  # fmt: skip
     job.refresh_from_db()
+    return job
+
+
+def reap_interrupted_recalculations() -> int:
+    """Mark every recalculation whose worker stopped beating as failed (中断), so it can be rerun or cancelled."""
+    reaped = 0
+    for job in jobs.stale_candidates(Recalculation.objects.filter(status__in=Recalculation.ACTIVE)):
+        with transaction.atomic():
+            locked = Recalculation.objects.select_for_update().get(pk=job.pk)
+            if not locked.running or not jobs.is_stale(locked):
+                continue
+            before = snapshot(locked, ["status"])
+            locked.status, locked.interrupted, locked.error = Recalculation.Status.FAILED, True, jobs.INTERRUPTED
+            locked.finished_at = timezone.now()
+            locked.save(update_fields=["status", "interrupted", "error", "finished_at"])
+            after = snapshot(locked, ["status", "done", "total"])
+            record_change(
+                None, Kind.STATUS, locked, before=before, after=after, message=f"重新测算中断：{jobs.INTERRUPTED}"
+            )
+            reaped += 1
+    return reaped
+
+
+def rerun_recalculation(user, job: Recalculation) -> Recalculation:
+    """重新运行 a failed or interrupted recalculation: all its hospitals again (what was done is done the same)."""
+    if not can_recalculate(user) or (not _covers(job, user) and user.role != Role.PROVINCE):
+        raise FundingRefused("无权重新运行此测算")
+    with transaction.atomic():
+        job = Recalculation.objects.select_for_update().get(pk=job.pk)
+        if job.status != Recalculation.Status.FAILED:
+            raise FundingRefused(f"此测算当前状态为“{job.get_status_display()}”，无需重新运行")
+        if Recalculation.objects.filter(batch=job.batch, year=job.year, status__in=Recalculation.ACTIVE).exists():
+            raise FundingRefused("本批次本年度已有测算在进行，请待其完成")
+        before = snapshot(job, ["status"])
+        job.status, job.interrupted, job.error, job.finished_at = Recalculation.Status.QUEUED, False, "", None
+        job.worker, job.heartbeat_at, job.done = "", None, 0
+        job.save(update_fields=["status", "interrupted", "error", "finished_at", "worker", "heartbeat_at", "done"])
+        record_change(
+            user, Kind.STATUS, job, before=before, after=snapshot(job, ["status"]), message="重新运行重新测算"
+        )
+        from vbp.funding.tasks import recalculate_task
+
+        transaction.on_commit(lambda: recalculate_task.enqueue(job.pk))
+    return job
+
+
+def cancel_recalculation(user, job: Recalculation) -> Recalculation:
+    """取消 a failed recalculation, or one still waiting for the worker; sheets already refreshed stay refreshed."""
+    if not can_recalculate(user) or (not _covers(job, user) and user.role != Role.PROVINCE):
+        raise FundingRefused("无权取消此测算")
+    with transaction.atomic():
+        job = Recalculation.objects.select_for_update().get(pk=job.pk)
+        waiting = job.status == Recalculation.Status.QUEUED and job.waiting_for_worker
+        if not (job.status == Recalculation.Status.FAILED or waiting):
+            raise FundingRefused("此测算正在进行或已完成，不能取消")
+        before = snapshot(job, ["status"])
+        job.status, job.finished_at = Recalculation.Status.CANCELLED, timezone.now()
+        job.save(update_fields=["status", "finished_at"])
+        record_change(user, Kind.STATUS, job, before=before, after=snapshot(job, ["status"]), message="取消重新测算")
     return job

@@ -9,12 +9,16 @@ from vbp.funding.models import Recalculation
 
 @task()
 def recalculate_task(job_id: int) -> None:
-    """Run one recalculation; if it breaks, the job says so instead of showing progress forever."""
+    """Run one recalculation if it still waits (it may have been cancelled); if it breaks, the job says so."""
+    job = Recalculation.objects.filter(pk=job_id, status__in=Recalculation.ACTIVE).first()
+    if job is None:
+        return
     try:
-        services.recalculate(Recalculation.objects.get(pk=job_id))
+        services.recalculate(job)
     except Exception as error:
         Recalculation.objects.filter(pk=job_id).update(
-            status=Recalculation.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
+            status=Recalculation.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
             finished_at=timezone.now(),
-        )  # fmt: skip
+        )
         raise

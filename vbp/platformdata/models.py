@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from vbp.catalog.models import MONEY
+from vbp.jobs import LeasedJobFields
 
 VOLUME = {"max_digits": 18, "decimal_places": 0}
 
@@ -43,7 +44,7 @@ class PlatformRecord(models.Model):
         return f"{self.year} {self.hospital_id} {self.product_id}"
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJobFields):
     """One upload: its dry run, then (if confirmed) its write. Kept as the record of the import."""
 
     class Status(models.TextChoices):
@@ -71,6 +72,8 @@ class ImportJob(models.Model):
     problems = models.JSONField("问题", default=list)
     preview = models.JSONField("预览", default=list)
     error = models.TextField("错误", blank=True)
+    # The step a worker was running when it died (校验中 or 导入中): what 重新运行 runs again.
+    interrupted_from = models.CharField("中断的步骤", max_length=12, choices=Status.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -78,6 +81,14 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def can_rerun(self) -> bool:
+        return self.status == self.Status.FAILED and bool(self.interrupted_from)
 
     @property
     def progress_percent(self) -> int:

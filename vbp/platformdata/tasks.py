@@ -8,23 +8,28 @@ from django_tasks import task
 from vbp.platformdata import services
 from vbp.platformdata.models import ImportJob
 
+Status = ImportJob.Status
+
 
 @task()
 def dry_run_task(job_id: int) -> None:
-    _run(job_id, services.dry_run)
+    _run(job_id, Status.CHECKING, services.dry_run)
 
 
 @task()
 def write_task(job_id: int) -> None:
-    _run(job_id, services.write)
+    _run(job_id, Status.IMPORTING, services.write)
 
 
-def _run(job_id: int, step: Callable[[ImportJob], ImportJob]) -> None:
-    """Run one step; if it breaks, the job says so instead of showing progress forever."""
+def _run(job_id: int, expected: str, step: Callable[[ImportJob], ImportJob]) -> None:
+    """Run one step if the job still waits for it (it may have been cancelled); if it breaks, the job says so."""
+    job = ImportJob.objects.filter(pk=job_id, status=expected).first()
+    if job is None:
+        return
     try:
-        step(ImportJob.objects.get(pk=job_id))
+        step(job)
     except Exception as error:
         ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
+            status=Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
         )
         raise

@@ -11,4 +11,5 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/rerun/", views.import_rerun, name="import_rerun"),
 ]

@@ -28,6 +28,7 @@ def _import_jobs(user):
 def import_list(request):
     if not services.can_import(request.user):
         raise Http404
+    services.reap_interrupted()
     jobs = _import_jobs(request.user).select_related("user").defer("content", "problems", "preview")
     page, query = paginate(request, jobs)
     kinds = [(kind, importer.title) for kind, importer in IMPORTERS.items()]
@@ -64,6 +65,7 @@ def import_upload(request):
 
 @login_required
 def import_detail(request, pk: int):
+    services.reap_interrupted()
     job = get_object_or_404(_import_jobs(request.user).select_related("user"), pk=pk)
     context = _job_context(job)
     if request.headers.get("HX-Request"):
@@ -98,9 +100,22 @@ def import_cancel(request, pk: int):
     return redirect("platformdata:import", pk=pk)
 
 
+@login_required
+@require_POST
+def import_rerun(request, pk: int):
+    job = get_object_or_404(_import_jobs(request.user), pk=pk)
+    try:
+        services.rerun_import(request.user, job)
+    except services.ImportRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已重新运行，后台处理中。")
+    return redirect("platformdata:import", pk=pk)
+
+
 def _job_context(job: ImportJob) -> dict:
     problems = [services.problem_parts(problem) for problem in job.problems[:MAX_SHOWN_PROBLEMS]]
-    running = job.status in (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING)
+    running = job.running
     title = IMPORTERS[job.kind].title if job.kind in IMPORTERS else job.kind
     return {"job": job, "title": title, "problems": problems, "hidden_problems": len(job.problems) - len(problems),
             "running": running}  # fmt: skip

@@ -35,7 +35,7 @@ def navigation(request) -> dict:
     if user.role == Role.SYSTEM_ADMIN:
         menu.append(("系统管理", reverse("admin:index")))
     if user.role == Role.SECURITY_ADMIN:
-        menu.append(("安全设置", reverse("accounts:security")))
+        menu += [("安全设置", reverse("accounts:security")), ("用户授权", reverse("accounts:authorizations"))]
     return {
         "menu": [
             (label, url, request.path == url or (url != "/" and request.path.startswith(url))) for label, url in menu
