@@ -24,8 +24,19 @@ def _required(name: str, why: str) -> str:
     return value
 
 
+SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_CHARACTERS = 50, 5  # as Django's own deployment check asks
+
 if PRODUCTION or not DEBUG:
     SECRET_KEY = _required("DJANGO_SECRET_KEY", "a long random secret (set DJANGO_DEBUG=1 only for development)")
+    if PRODUCTION and (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_CHARACTERS
+        or SECRET_KEY.startswith("django-insecure-")
+    ):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too weak for production: use at least {SECRET_KEY_MIN_LENGTH} random characters, "
+            'e.g. python -c "import secrets; print(secrets.token_urlsafe(64))"'
+        )
 else:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or "dev-only-insecure-key-not-for-production"
 
@@ -142,6 +153,8 @@ VBP_WORKBOOK_MAX_CELLS = int(os.environ.get("VBP_WORKBOOK_MAX_CELLS", 20_000_000
 # the lease is shown as interrupted, to be rerun or cancelled.
 VBP_JOB_HEARTBEAT_SECONDS = float(os.environ.get("VBP_JOB_HEARTBEAT_SECONDS", 10))
 VBP_JOB_LEASE_SECONDS = float(os.environ.get("VBP_JOB_LEASE_SECONDS", 60))
+# Hospitals a recalculation refreshes per transaction (and between its progress reports).
+VBP_RECALCULATION_CHUNK = int(os.environ.get("VBP_RECALCULATION_CHUNK", 50))
 
 # --- security (网络安全等级保护 2.0, level 3) ---
 AUTH_PASSWORD_VALIDATORS = [

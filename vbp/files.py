@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import models
 from django.http import FileResponse, Http404
 
+from vbp.pdf_check import active_content
+
 # Magic bytes → the content type the file is stored and served with.
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -29,8 +31,12 @@ SIGNATURES = (
 )
 ACCEPTED = "PDF 或图片（PNG、JPEG）"
 ACCEPT_ATTRIBUTE = "application/pdf,image/png,image/jpeg"  # the file inputs' accept=, a hint only
-# A served file may be framed by our own pages (the preview) and loads nothing itself.
+# A served file may be framed by our own pages (the preview) and loads nothing itself. An image is also
+# sandboxed; a PDF cannot be (the browser's viewer refuses a sandboxed frame), so only PDFs that cannot act
+# (vbp.pdf_check) are ever shown inline.
 SERVED_POLICY = "default-src 'none'; frame-ancestors 'self'"
+IMAGE_POLICY = SERVED_POLICY + "; sandbox"
+PDF = "application/pdf"
 
 
 class StoredFileFields(models.Model):
@@ -114,6 +120,11 @@ def checked_content_type(uploaded_file) -> str:
     uploaded_file.seek(0)
     if content_type is None:
         raise FileRefused(f"只能上传{ACCEPTED}文件；该文件的内容不是{ACCEPTED}")
+    if content_type == PDF:
+        problem = active_content(uploaded_file.read())
+        uploaded_file.seek(0)
+        if problem:
+            raise FileRefused(f"{problem}，不能上传；请将其另存（或打印）为普通 PDF 后再上传")
     return content_type
 
 
@@ -143,15 +154,21 @@ def too_large() -> str:
 def file_response(stored_as: str, content_type: str, file_name: str) -> FileResponse:
     """The file itself, inline for the preview, as the type its content proved; never sniffed by the browser.
 
+    A PDF able to act (stored before such PDFs were refused) is served only as a download.
     Call it only with a row the user's scope has already found; a missing file is 404.
     """
-    stored = path(stored_as)
+    return served_file(path(stored_as), content_type, file_name)
+
+
+def served_file(stored: Path, content_type: str, file_name: str) -> FileResponse:
     if not stored.is_file():
         raise Http404
+    inline = content_type != PDF or active_content(stored.read_bytes()) is None
     response = FileResponse(stored.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(file_name)}"
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(file_name)}"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SERVED_POLICY
+    response["Content-Security-Policy"] = SERVED_POLICY if content_type == PDF else IMAGE_POLICY
     return response
 
 

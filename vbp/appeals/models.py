@@ -50,6 +50,8 @@ class Appeal(models.Model):
     hospital_read_at = models.DateTimeField("医疗机构最后查看时间", null=True, blank=True)  # for 待办: unread replies
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)  # every change bumps it: the optimistic check
+    # The new-appeal form's one-time key: the same form sent twice (a double click, a resend) files one appeal.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = AppealQuerySet.as_manager()
 

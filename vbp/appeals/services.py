@@ -8,7 +8,9 @@ audit records. A refusal raises AppealRefused with the reason in the user's word
 
 from __future__ import annotations
 
-from django.db import transaction
+import uuid
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from vbp import files
@@ -74,22 +76,43 @@ def _active(user) -> bool:
 # --- the verbs -------------------------------------------------------------------
 
 
-def file_appeal(user, batch: Batch, year: int, title: str, text: str, uploads=()) -> Appeal:
-    """提交申诉: the hospital picks a batch-year it is assessed on, writes its appeal, attaches any evidence."""
+def file_appeal(
+    user, batch: Batch, year: int, title: str, text: str, uploads=(), *, submission_key: uuid.UUID | None = None
+) -> Appeal:
+    """提交申诉: the hospital picks a batch-year it is assessed on, writes its appeal, attaches any evidence.
+
+    A form sent again with the same ``submission_key`` files nothing more: the appeal it filed is returned.
+    """
     if not (_active(user) and user.role == Role.HOSPITAL and user.hospital_id):
         raise AppealRefused("只有医疗机构可以提交申诉")
+    already = _filed_with(user, submission_key)
+    if already is not None:
+        return already
     if (batch.pk, year) not in selectors.appealable(user):
         raise AppealRefused(f"本机构在{batch.name}（{year}年度）没有考核数据，不能就此申诉")
     title = _required(title, "申诉标题", TITLE_MAX)
     text = _required(text, "申诉内容", TEXT_MAX)
     _check_count(uploads)
-    with files.keeping(AppealRefused) as keep, transaction.atomic():
-        appeal = Appeal.objects.create(
-            hospital_id=user.hospital_id, batch=batch, year=year, title=title, text=text, created_by=user
-        )
-        record_change(user, Kind.CREATE, appeal, after=snapshot(appeal), message=f"提交申诉：{title}")
-        _attach(user, appeal, None, uploads, keep)
+    try:
+        with files.keeping(AppealRefused) as keep, transaction.atomic():
+            appeal = Appeal.objects.create(
+                hospital_id=user.hospital_id, batch=batch, year=year, title=title, text=text, created_by=user,
+                submission_key=submission_key,
+            )  # fmt: skip
+            record_change(user, Kind.CREATE, appeal, after=snapshot(appeal), message=f"提交申诉：{title}")
+            _attach(user, appeal, None, uploads, keep)
+    except IntegrityError:  # the same form, sent twice at the same moment: the other request filed it
+        already = _filed_with(user, submission_key)
+        if already is None:
+            raise
+        return already
     return appeal
+
+
+def _filed_with(user, submission_key: uuid.UUID | None) -> Appeal | None:
+    if submission_key is None:
+        return None
+    return Appeal.objects.filter(submission_key=submission_key, hospital_id=user.hospital_id).first()
 
 
 def follow_up_appeal(user, appeal: Appeal, text: str, uploads=(), *, version: int | None = None) -> AppealMessage:
@@ -169,8 +192,10 @@ def _attach(user, appeal: Appeal, message: AppealMessage | None, uploads, keep) 
 
 def _required(value: str, name: str, max_length: int) -> str:
     value = (value or "").strip()
-    if not value:
+    if not "".join(char for char in value if char.isprintable()).strip():  # nothing but spaces or invisible marks
         raise AppealRefused(f"请填写{name}")
+    if any(not char.isprintable() and char not in "\n\r\t" for char in value):
+        raise AppealRefused(f"{name}含有不可见的控制字符，请删除后再提交")
     if len(value) > max_length:
         raise AppealRefused(f"{name}不能超过 {max_length} 字（现有 {len(value)} 字）")
     return value

@@ -7,6 +7,7 @@ An appeal or attachment out of the user's scope, or a form the user may not send
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 
 from django.conf import settings
@@ -116,6 +117,7 @@ def new_appeal(request):
         raise Http404
     choices = _batch_choices(request.user)
     form = {key: request.POST.get(key, "") for key in ("batch", "title", "text")}
+    form["submission_key"] = _submission_key(request.POST.get("submission_key", ""))
     if request.method == "POST":
         chosen = choices.get(form["batch"])
         if chosen is None:
@@ -123,8 +125,9 @@ def new_appeal(request):
         else:
             try:
                 appeal = services.file_appeal(
-                    request.user, *chosen, form["title"], form["text"], request.FILES.getlist("files")
-                )
+                    request.user, *chosen, form["title"], form["text"], request.FILES.getlist("files"),
+                    submission_key=form["submission_key"],
+                )  # fmt: skip
             except services.AppealRefused as error:
                 messages.error(request, str(error))
             else:
@@ -133,6 +136,14 @@ def new_appeal(request):
     context = {"choices": [(value, f"{batch.name}（{year}年度）") for value, (batch, year) in choices.items()],
                "form": form, **_upload_limits()}  # fmt: skip
     return render(request, "appeals/new.html", context)
+
+
+def _submission_key(sent: str) -> uuid.UUID:
+    """The form's one-time key: the one it was sent with, or a new one for a new form."""
+    try:
+        return uuid.UUID(sent)
+    except ValueError:
+        return uuid.uuid4()
 
 
 def _batch_choices(user) -> dict[str, tuple[Batch, int]]:

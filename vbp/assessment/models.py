@@ -157,3 +157,25 @@ class Reopen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} 第{self.part}部分"
+
+
+class PendingScoreUpload(models.Model):
+    """A 考核数据上传 between its dry run and 确认: one per user, batch and year (a new upload replaces it).
+
+    Kept in the database, not the session, so a workbook of several MB is not carried with every request.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.CASCADE)
+    batch = models.ForeignKey("catalog.Batch", verbose_name="带量批次", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField("考核年度")
+    file_name = models.CharField("文件名", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content = models.BinaryField("文件内容")
+    uploaded_at = models.DateTimeField("上传时间", auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "batch", "year"], name="unique_pending_score_upload")]
+        verbose_name = verbose_name_plural = "待确认的考核数据上传"
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -2,13 +2,14 @@
 
 Batch list with deadlines → a batch's hospitals (one year, the latest by default) → 导出模版, or
 考核数据上传: upload → dry run (every problem by sheet, row and column; warnings; a preview) → 确认,
-which checks the file again and writes all or nothing. The uploaded file waits in the session,
-keyed by its SHA-256, between the dry run and 确认. Views parse, call offline.py and render.
+which checks the file again and writes all or nothing. The uploaded file waits in the database
+(PendingScoreUpload, one per user, batch and year), named by its SHA-256, between the dry run and 确认.
+Views parse, call offline.py and render.
 """
 
 from __future__ import annotations
 
-import base64
+import datetime
 import hashlib
 from functools import wraps
 from urllib.parse import quote
@@ -22,10 +23,12 @@ from django.views.decorators.http import require_POST
 
 from vbp.accounts.decorators import business_page
 from vbp.assessment import offline, selectors, services
+from vbp.assessment.models import PendingScoreUpload
+from vbp.audit.services import record_export
 from vbp.catalog.models import Batch
 from vbp.web.listing import XLSX, YEAR, export_xlsx, paginate
 
-PENDING = "offline_upload"  # the session key of the upload waiting for 确认
+PENDING_KEPT = datetime.timedelta(days=1)  # an upload not confirmed by then is dropped
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SHOWN = 1000  # problems, warnings and preview rows shown on the page
 CONFIRM = "确认后将写入全部医保考核评分并据此计算结余留用比例，是否继续？"
@@ -118,6 +121,7 @@ def template(request, batch_id: int, year: int):
         return redirect("assessment:offline_batch", batch_id=batch_id)
     response = HttpResponse(offline.template_workbook(request.user, batch, year), content_type=XLSX)
     file_name = f"{batch.name}-{year}年度-医疗机构自评分数表.xlsx"
+    record_export(request.user, f"导出模版：{file_name}")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file_name)}"
     return response
 
@@ -125,16 +129,10 @@ def template(request, batch_id: int, year: int):
 # --- 考核数据上传 --------------------------------------------------------------------------------
 
 
-def _pending(request, batch: Batch, year: int | None) -> dict | None:
-    """The upload waiting for 确认 in this session, if it is of this batch and year."""
-    pending = request.session.get(PENDING)
-    if pending and pending["batch"] == batch.pk and pending["year"] == year:
-        return pending
-    return None
-
-
-def _content(pending: dict) -> bytes:
-    return base64.b64decode(pending["content"])
+def _pending(request, batch: Batch, year: int | None) -> PendingScoreUpload | None:
+    """The user's upload of this batch and year waiting for 确认, if any (and not yet too old)."""
+    fresh = PendingScoreUpload.objects.filter(uploaded_at__gt=timezone.now() - PENDING_KEPT)
+    return fresh.filter(user=request.user, batch=batch, year=year).first()
 
 
 @bureau_page
@@ -152,10 +150,11 @@ def upload(request, batch_id: int, year: int):
         messages.error(request, f"文件过大（不能超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB）")
         return back
     content = uploaded.read()
-    request.session[PENDING] = {
-        "batch": batch.pk, "year": year, "file_name": uploaded.name[:255],
-        "sha256": hashlib.sha256(content).hexdigest(), "content": base64.b64encode(content).decode("ascii"),
-    }  # fmt: skip
+    PendingScoreUpload.objects.filter(uploaded_at__lte=timezone.now() - PENDING_KEPT).delete()
+    PendingScoreUpload.objects.update_or_create(
+        user=request.user, batch=batch, year=year,
+        defaults={"file_name": uploaded.name[:255], "sha256": hashlib.sha256(content).hexdigest(), "content": content},
+    )  # fmt: skip
     return redirect("assessment:offline_preview", batch_id=batch.pk, year=year)
 
 
@@ -167,7 +166,7 @@ def preview(request, batch_id: int, year: int):
     if pending is None:
         messages.error(request, "没有待确认的上传文件，请先上传。")
         return redirect(_batch_url(batch.pk, year))
-    result = offline.check_upload(request.user, batch, year, pending["file_name"], _content(pending))
+    result = offline.check_upload(request.user, batch, year, pending.file_name, bytes(pending.content))
     context = {
         "batch": batch, "year": year, "pending": pending, "result": result, "confirm": CONFIRM,
         "problems": result.problems[:MAX_SHOWN], "warnings": result.warnings[:MAX_SHOWN],
@@ -183,17 +182,17 @@ def preview(request, batch_id: int, year: int):
 def confirm(request, batch_id: int, year: int):
     batch = get_object_or_404(Batch, pk=batch_id)
     pending = _pending(request, batch, year)
-    if pending is None or request.POST.get("sha256") != pending["sha256"]:
+    if pending is None or request.POST.get("sha256") != pending.sha256:
         messages.error(request, "待确认的文件已更换或已失效，请重新上传。")
         return redirect(_batch_url(batch.pk, year))
     try:
         result = offline.import_bureau_scores(
-            request.user, batch, year, pending["file_name"], _content(pending), pending["sha256"]
+            request.user, batch, year, pending.file_name, bytes(pending.content), pending.sha256
         )
     except offline.OfflineRefused as error:
         messages.error(request, f"未写入任何数据：{error}，详见下表。")
         return redirect("assessment:offline_preview", batch_id=batch.pk, year=year)
-    del request.session[PENDING]
+    pending.delete()
     hospitals = len({row.hospital.pk for row in result.rows})
     messages.success(request, f"已导入 {hospitals} 家医疗机构 {len(result.rows)} 个品种的医保考核评分。")
     return redirect(_batch_url(batch.pk, year))
@@ -203,8 +202,9 @@ def confirm(request, batch_id: int, year: int):
 @require_POST
 def cancel(request, batch_id: int, year: int):
     batch = get_object_or_404(Batch, pk=batch_id)
-    if _pending(request, batch, year) is not None:
-        del request.session[PENDING]
+    pending = _pending(request, batch, year)
+    if pending is not None:
+        pending.delete()
         messages.success(request, "已放弃本次上传，未写入任何数据。")
     return redirect(_batch_url(batch.pk, year))
 

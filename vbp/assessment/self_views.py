@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import wraps
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from vbp import files
 from vbp.accounts.decorators import business_page
 from vbp.accounts.models import Role
 from vbp.assessment import attachments, rule_text, scoring, self_forms, services
@@ -30,9 +30,6 @@ from vbp.catalog.models import Batch
 from vbp.core.rules import RateBandsRule
 from vbp.core.scoring import ScoringInputError, evaluate_veto, score_item
 from vbp.platformdata.models import PlatformRecord
-
-# An attachment may be framed by our own pages (the preview) and loads nothing itself.
-ATTACHMENT_POLICY = "default-src 'none'; frame-ancestors 'self'"
 
 
 def hospital_page(view):
@@ -372,14 +369,7 @@ def attachment_file(request, pk: int):
     attachment = get_object_or_404(attachments.readable_attachments(request.user), pk=pk)
     if not attachments.can_read_attachment(request.user, attachment):
         raise Http404
-    stored = attachments.stored_path(attachment)
-    if not stored.is_file():
-        raise Http404
-    response = FileResponse(stored.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.file_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = ATTACHMENT_POLICY
-    return response
+    return files.served_file(attachments.stored_path(attachment), attachment.content_type, attachment.file_name)
 
 
 urlpatterns = [

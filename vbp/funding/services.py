@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -175,8 +176,14 @@ def _reopen_reason(user, reason: str) -> str:
 
 
 def visit_report(hospital: Hospital, year: int) -> VisitReport:
+    """The hospital's report of the year, made (empty) if it has none yet: for the verbs that write to it."""
     report, _ = VisitReport.objects.get_or_create(hospital=hospital, year=year)
     return report
+
+
+def find_visit_report(hospital: Hospital, year: int) -> VisitReport:
+    """The hospital's report of the year, or an empty unsaved one: reading a page writes nothing."""
+    return VisitReport.objects.filter(hospital=hospital, year=year).first() or VisitReport(hospital=hospital, year=year)
 
 
 def save_total_visits(user, report: VisitReport, total, *, version: int | None = None) -> VisitReport:
@@ -682,11 +689,10 @@ def _join(active: Recalculation, user) -> Recalculation:
     raise FundingRefused(f"{active.batch.name} {active.year}年度正在由{who}重新测算，请待其完成后再发起")
 
 
-PROGRESS_EVERY = 50  # hospitals per transaction, and between progress updates
 
 
 def recalculate(job: Recalculation) -> Recalculation:
-    """Refresh every sheet of the batch in the requester's scope, PROGRESS_EVERY hospitals a transaction.
+    """Refresh every sheet of the batch in the requester's scope, VBP_RECALCULATION_CHUNK hospitals a transaction.
 
     Confirmed sheets stay. Each chunk is safe to repeat, so a rerun after an interruption finishes the work;
     a run that finds the job no longer its own (given up as interrupted, cancelled) stops at the next chunk.
@@ -701,11 +707,12 @@ def recalculate(job: Recalculation) -> Recalculation:
         mine = Recalculation.objects.filter(pk=job.pk, status=Recalculation.Status.RUNNING, worker=jobs.worker_id())
         mine.update(total=len(hospitals), done=0, computed=0, skipped=0)
         computed = skipped = 0
-        for start in range(0, len(hospitals), PROGRESS_EVERY):
+        chunk = settings.VBP_RECALCULATION_CHUNK
+        for start in range(0, len(hospitals), chunk):
             if not mine.exists():
                 job.refresh_from_db()
                 return job
-            sheets = refresh_sheets(hospitals[start : start + PROGRESS_EVERY], job.batch, job.year)
+            sheets = refresh_sheets(hospitals[start : start + chunk], job.batch, job.year)
             computed += sum(sheet is not None for sheet in sheets)
             skipped += sum(sheet is None for sheet in sheets)
             mine.update(done=start + len(sheets), computed=computed, skipped=skipped)

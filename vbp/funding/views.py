@@ -102,10 +102,10 @@ def _visit_hospital(request, hospital_id: int) -> Hospital:
 @business_page
 def visit_detail(request, hospital_id: int, year: int):
     hospital = _visit_hospital(request, hospital_id)
-    report = services.visit_report(hospital, year)
+    report = services.find_visit_report(hospital, year)
     row = selectors.share_row(hospital, report, {p.pk: p for p in services.required_pools(hospital)},
                               selectors.share_rule_set())  # fmt: skip
-    entered = {entry.pool_id: entry for entry in report.pools.select_related("entered_by")}
+    entered = {entry.pool_id: entry for entry in report.pools.select_related("entered_by")} if report.pk else {}
     pools = [
         {"pool": pool, "entry": entered.get(pool.pk), "mine": services.enters_pool(request.user, hospital, pool),
          "party": _party_label(services.pool_party(hospital, pool))}
@@ -114,6 +114,7 @@ def visit_detail(request, hospital_id: int, year: int):
     mine = [item for item in pools if item["mine"]]
     context = {
         "hospital": hospital, "report": report, "year": year, "pools": pools, "shares": row,
+        "proofs": list(report.proofs.all()) if report.pk else [],
         "own_hospital": request.user.role == Role.HOSPITAL,
         "can_edit_total": request.user.role == Role.HOSPITAL and report.status == Entry.DRAFT,
         "can_edit_pools": bool(mine) and report.status == Entry.SUBMITTED

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from django.http import FileResponse, HttpResponse
 
+from vbp.audit.services import record_export
 from vbp.calc.workbook import write_calculation_workbook
 from vbp.catalog.models import Batch
 from vbp.core.money import quantize_half_up
@@ -101,6 +102,8 @@ def workbook_response(user, batch: Batch, year: int) -> HttpResponse:
         path = Path(folder) / "workbook.xlsx"
         write_calculation_workbook(path, rule_set, products, hospitals, visits, results)
         stream = path.open("rb")  # still readable once its folder is gone; the response closes it
+    file_name = f"{batch.name}-{year}年度测算底稿.xlsx"
+    record_export(user, f"下载测算底稿：{file_name}（{len(hospitals)} 家医疗机构）")
     response = FileResponse(stream, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{batch.name}-{year}年度测算底稿.xlsx')}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file_name)}"
     return response
