@@ -152,6 +152,22 @@ def test_the_template_has_exactly_the_wuhan_columns_and_rows_of_the_bureaus_hosp
     assert first[TOTAL] == SELF_TOTAL and first[BUREAU] is None
 
 
+def test_the_template_asks_for_the_bureau_score_in_red_checks_its_range_and_keeps_the_header_in_view(
+    client, batch, submitted
+):
+    response = signed_in(client, "demo_district").get(reverse("assessment:offline_template", args=[batch.pk, YEAR]))
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = list(sheet[1])
+    assert [cell.font.color.rgb for cell in header] == ["FF000000"] * BUREAU + ["FFC00000"]
+    assert all(cell.font.b and cell.fill.fgColor.rgb == "FFDDEBF7" for cell in header)
+    assert sheet.freeze_panes == "A2"
+    (rule,) = sheet.data_validations.dataValidation
+    assert (rule.type, rule.operator, rule.formula1, rule.formula2) == ("decimal", "between", "0", "100")
+    assert str(rule.sqref) == f"R2:R{sheet.max_row}" and sheet.max_row > 1
+    assert (rule.error, rule.showErrorMessage) == ("医保考核评分应为 0～100 的数值，最多2位小数", True)
+
+
 def test_each_bureau_exports_only_the_hospitals_it_reviews(client, batch, submitted):
     province_rows = template_rows(signed_in(client, "demo_province"), batch)[1:]
     other_city_rows = template_rows(signed_in(client, "demo_city2"), batch)[1:]

@@ -2,8 +2,10 @@
 
 import datetime
 import random
+import re
 import struct
 import zipfile
+import zlib
 from decimal import Decimal
 
 import openpyxl
@@ -16,7 +18,18 @@ from vbp.calc import xlsx
 from vbp.calc.validate import displayed_number
 from vbp.calc.writer import Sheet, write_workbook
 
-TEXTS = ["a&b<c>", " leading", "trailing ", "\x01control", "_x0041_", "中文", None, "x" * 40_000, "", "tab\there"]
+TEXTS = [
+    "a&b<c>",
+    " leading",
+    "trailing ",
+    "\x01control",
+    "_x0041_",
+    "中文",
+    None,
+    "x" * 32_767,
+    "cr\r\nlf\r",
+    "tab\there",
+]
 
 
 DECIMALS = [
@@ -30,7 +43,7 @@ def expected_cell(value):
     if value is None or (isinstance(value, float) and (value != value or value in (float("inf"), float("-inf")))):
         return ""
     if isinstance(value, str):
-        return value[: xlsx.EXCEL_MAX_STRING]
+        return value
     if isinstance(value, bool | datetime.date):
         return value
     return float(value)  # Decimal and int: the nearest double, correctly rounded
@@ -259,3 +272,175 @@ def test_sheets_are_asked_for_one_at_a_time_each_after_the_last_is_written(tmp_p
 
     book = read(path)
     assert [row[0] for name in ("S0", "S1", "S2") for row in book.sheets[name][1:]] == [float(n) for n in range(9)]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.binary(max_size=300), st.binary(max_size=3_000), st.integers(0, 2**32 - 1))
+def test_crc32_combine_gives_the_crc_of_the_joined_bytes(first, second, start):
+    crc1, crc2 = zlib.crc32(first, start), zlib.crc32(second)
+
+    assert xlsx.crc32_combine(crc1, crc2, len(second)) == zlib.crc32(first + second, start)
+
+
+def test_crc32_combine_of_long_parts():
+    rng = random.Random(3)
+    first, second = rng.randbytes(1 << 16), rng.randbytes(5_000_001)
+
+    assert xlsx.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
+
+
+def sheet_xml(path, number: int = 1) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(f"xl/worksheets/sheet{number}.xml").decode()
+
+
+def test_every_sheet_has_its_dimension_first_also_when_written_in_blocks(tmp_path):
+    path = tmp_path / "out.xlsx"
+    blocks = [xlsx.Block(pl.DataFrame({"a": [1, 2]})), xlsx.Block(pl.DataFrame({"a": [3], "b": ["x"], "c": [None]}))]
+
+    xlsx.write_xlsx(
+        path,
+        [
+            xlsx.Worksheet("块", blocks=iter(blocks), preamble=PREAMBLE),
+            xlsx.Worksheet("空", blocks=iter([]), header=["甲", "乙"]),
+            xlsx.Worksheet("题", blocks=iter([]), preamble=["标题"], header=[]),
+        ],
+    )
+
+    dimensions = [re.search(r'<dimension ref="([^"]+)"/>', sheet_xml(path, n)) for n in (1, 2, 3)]
+    assert [found.group(1) for found in dimensions] == ["A1:C7", "A1:B1", "A1:A2"]
+    assert all(sheet_xml(path, n).index("<dimension") < sheet_xml(path, n).index("<sheetData") for n in (1, 2, 3))
+    assert openpyxl.load_workbook(path, read_only=True)["块"].calculate_dimension() == "A1:C7"  # read from it
+
+
+def test_a_template_sheet_has_styled_headers_widths_a_frozen_header_drop_downs_and_text_columns(tmp_path):
+    path = tmp_path / "template.xlsx"
+    red = xlsx.Style(bold=True, color="C00000", fill=xlsx.HEADER_FILL)
+    sheet = xlsx.Worksheet(
+        "模板",
+        frame=pl.DataFrame(),
+        header=["编码", "是否", "得分"],
+        header_styles=[red, None, xlsx.Style(bold=True, color="000000", fill=xlsx.HEADER_FILL)],
+        widths=[12, 8.5],
+        text_columns=[0],
+        validations=[
+            xlsx.Validation(1, 2, 10_000, options=["是", "否"], error="应为“是”或“否”"),
+            xlsx.Validation(2, 2, 5, between=(0, Decimal(100)), error="得分应为 0～100 的数值", error_title="得分"),
+        ],
+        freeze_header=True,
+    )
+
+    xlsx.write_xlsx(path, [sheet])
+
+    book = openpyxl.load_workbook(path)
+    template = book["模板"]
+    first, second, third = template[1]
+    assert (first.font.b, first.font.color.rgb, first.fill.fgColor.rgb) == (True, "FFC00000", "FFDDEBF7")
+    assert (second.font.b, second.fill.fgColor.rgb) == (True, "00000000")  # the default: bold only
+    assert (third.font.color.rgb, third.fill.fgColor.rgb) == ("FF000000", "FFDDEBF7")
+    assert template.freeze_panes == "A2" and template.print_title_rows == "$1:$1"
+    assert (template.column_dimensions["A"].width, template.column_dimensions["B"].width) == (12, 8.5)
+    assert template.column_dimensions["A"].number_format == "@"
+    rules = [
+        (rule.type, rule.operator, rule.formula1, rule.formula2, str(rule.sqref), rule.error, rule.errorTitle)
+        for rule in template.data_validations.dataValidation
+    ]
+    assert rules == [
+        ("list", None, '"是,否"', None, "B2:B10000", "应为“是”或“否”", None),
+        ("decimal", "between", "0", "100", "C2:C5", "得分应为 0～100 的数值", "得分"),
+    ]
+    assert all(rule.allow_blank and rule.showErrorMessage for rule in template.data_validations.dataValidation)
+    xml = sheet_xml(path)
+    assert xml.index("</sheetData>") < xml.index("<dataValidations") < xml.index("<pageMargins")
+
+
+def test_an_instructions_sheet_has_a_title_lines_and_a_filled_header_without_freezing(tmp_path):
+    path = tmp_path / "out.xlsx"
+    table = pl.DataFrame({"列名": ["编码"], "说明": [None]}, schema={"列名": pl.String, "说明": pl.String})
+    filled = xlsx.Style(bold=True, fill=xlsx.HEADER_FILL)
+
+    xlsx.write_xlsx(
+        path,
+        [
+            xlsx.Worksheet(
+                "填写说明", table, preamble=["说明", "第一行", ""], header_styles=[filled] * 2, freeze_header=False
+            )
+        ],
+    )
+
+    sheet = openpyxl.load_workbook(path)["填写说明"]
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["说明", "第一行", None, "列名", "编码"]
+    assert (sheet["A1"].font.b, sheet["A1"].font.sz, sheet["A2"].font.b) == (True, 14, False)
+    assert all(cell.font.b and cell.fill.fgColor.rgb == "FFDDEBF7" and not cell.border.top.style for cell in sheet[4])
+    assert sheet.freeze_panes is None and sheet.print_title_rows is None
+
+
+@pytest.mark.parametrize(
+    ("validation", "message"),
+    [
+        (xlsx.Validation(0, 2, 9, options=["a,b"]), "下拉选项不能含有英文逗号"),
+        (xlsx.Validation(0, 2, 9, options=["选项" * 130]), "下拉选项共超过 255 个字符"),
+        (xlsx.Validation(0, 2, 9), "应给出下拉选项或数值范围"),
+        (xlsx.Validation(0, 9, 2, between=(0, 1)), "数据验证行号应在"),
+        (xlsx.Validation(16_384, 2, 9, between=(0, 1)), "没有第 16,385 列"),
+        (xlsx.Validation(0, 2, 9, between=(0, 1), error="错" * 256), "提示超过 255 个字符"),
+    ],
+)
+def test_a_validation_excel_cannot_hold_is_refused(tmp_path, validation, message):
+    with pytest.raises(xlsx.XlsxError, match=message):
+        xlsx.write_xlsx(
+            tmp_path / "out.xlsx", [xlsx.Worksheet("S", pl.DataFrame({"a": [1]}), validations=[validation])]
+        )
+
+
+def test_aware_datetimes_are_written_as_wall_clock_time_in_shanghai_naive_ones_as_they_are(tmp_path):
+    path = tmp_path / "out.xlsx"
+    moments = [datetime.datetime(2024, 3, 31, 16, 30, tzinfo=datetime.UTC), None]
+    frame = pl.DataFrame(
+        {
+            "utc": pl.Series(moments, dtype=pl.Datetime("us", "UTC")),
+            "new_york": pl.Series(moments, dtype=pl.Datetime("ms", "UTC")).dt.convert_time_zone("America/New_York"),
+            "naive": [datetime.datetime(2024, 3, 31, 16, 30), None],
+        }
+    )
+
+    xlsx.write_xlsx(path, [xlsx.Worksheet("S", frame)])
+    xlsx.write_xlsx(tmp_path / "utc.xlsx", [xlsx.Worksheet("S", frame)], time_zone="UTC")
+
+    shanghai = datetime.datetime(2024, 4, 1, 0, 30)
+    assert list(openpyxl.load_workbook(path)["S"].iter_rows(min_row=2, max_row=3, values_only=True)) == [
+        (shanghai, shanghai, datetime.datetime(2024, 3, 31, 16, 30)),
+        (None, None, None),
+    ]
+    utc = next(openpyxl.load_workbook(tmp_path / "utc.xlsx")["S"].iter_rows(min_row=2, values_only=True))
+    assert utc == (datetime.datetime(2024, 3, 31, 16, 30),) * 3
+
+
+EARLY_DAYS = [datetime.date(1900, 1, 1), datetime.date(1900, 2, 28), datetime.date(1900, 3, 1)]
+
+
+def test_dates_before_1900_03_01_get_excels_serials_and_before_1900_their_iso_text(tmp_path):
+    path = tmp_path / "out.xlsx"
+    days = [datetime.date(1899, 12, 31), *EARLY_DAYS, datetime.date(1, 1, 1), None]
+    moments = [datetime.datetime.combine(day, datetime.time(12)) if day else None for day in days]
+
+    xlsx.write_xlsx(path, [xlsx.Worksheet("S", pl.DataFrame({"date": days, "datetime": moments}))])
+
+    cells = re.findall(r'<c r="([AB]\d+)"[^>]*>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>)</c>', sheet_xml(path))
+    written = {reference: number or text for reference, number, text in cells}
+    assert [written.get(f"A{row}") for row in range(2, 8)] == ["1899-12-31", "1", "59", "61", "0001-01-01", None]
+    noon = ["1899-12-31T12:00:00", "1.5", "59.5", "61.5", "0001-01-01T12:00:00", None]
+    assert [written.get(f"B{row}") for row in range(2, 8)] == noon
+    values = list(openpyxl.load_workbook(path)["S"].iter_rows(min_row=2, max_row=5, values_only=True))
+    assert values == [
+        ("1899-12-31", "1899-12-31T12:00:00"),
+        *(
+            (datetime.datetime.combine(day, datetime.time()), moment)
+            for day, moment in zip(days[1:4], moments[1:4], strict=True)
+        ),
+    ]
+
+
+def test_a_bad_colour_is_refused():
+    with pytest.raises(xlsx.XlsxError, match="颜色“red”应为 6 位十六进制数"):
+        xlsx.Style(color="red")

@@ -19,7 +19,7 @@ from vbp.accounts.models import Role, User
 from vbp.platformdata import services
 from vbp.regions.models import Pool, Region
 from vbp.web import listing
-from vbp.web.listing import HEADER_ROWS, PERCENT, ROWS_PER_SHEET, YEAR, export_xlsx
+from vbp.web.listing import DATE, DATETIME, HEADER_ROWS, PERCENT, ROWS_PER_SHEET, YEAR, export_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -184,11 +184,12 @@ def test_a_column_of_mixed_values_keeps_each_cell_as_it_was(clerk):
     assert [[cell.value for cell in row] for row in cells] == [
         [1.5, "未评分", None, "是", "=1+1"],
         [None, 88.25, 0.7611, "否", None],
-        [3, 90, None, None, "2024-03-31"],
+        [3, 90, None, None, datetime.datetime(2024, 3, 31)],  # a date stays a date
         [0.125, "—", 1, "是", 7.5],
     ]
     assert [row[1].data_type for row in cells] == ["s", "n", "n", "s"]
-    assert [cells[n][4].data_type for n in (0, 2, 3)] == ["s", "s", "n"]
+    assert [cells[n][4].data_type for n in (0, 2, 3)] == ["s", "d", "n"]
+    assert cells[2][4].number_format == DATE
     assert [cells[n][0].number_format for n in (0, 2, 3)] == ["#,##0.000"] * 3  # the most decimals of the column
     assert cells[3][2].number_format == PERCENT and cells[0][4].quotePrefix
 
@@ -249,3 +250,42 @@ def test_an_export_of_nothing_still_has_its_header_block_and_column_headers(cler
     assert header_block(sheet)[0] == "品种明细"
     assert next(sheet.iter_rows(min_row=HEADER_ROWS + 1, values_only=True)) == ("品种序号", "金额")
     assert data_rows(sheet) == []
+
+
+def test_dates_and_datetimes_are_excel_dates_and_datetimes_in_local_time(clerk):
+    """An aware datetime (as Django hands it over, in UTC) shows the wall-clock time in 北京时间."""
+    submitted = datetime.datetime(2024, 3, 31, 16, 30, tzinfo=datetime.UTC)  # 2024-04-01 00:30 in Shanghai
+    rows = [
+        [datetime.date(2024, 3, 31), submitted, datetime.datetime(2024, 1, 2, 3, 4, 5), "未提交"],
+        [None, None, None, datetime.date(2023, 12, 31)],
+        [datetime.date(1999, 12, 31), submitted, None, submitted],
+    ]
+
+    sheet = exported(clerk, ["截止日期", "提交时间", "本地时间", "状态"], rows).active
+
+    cells = list(sheet.iter_rows(min_row=HEADER_ROWS + 2))
+    local = datetime.datetime(2024, 4, 1, 0, 30)
+    assert [[cell.value for cell in row] for row in cells] == [
+        [datetime.datetime(2024, 3, 31), local, datetime.datetime(2024, 1, 2, 3, 4, 5), "未提交"],
+        [None, None, None, datetime.datetime(2023, 12, 31)],
+        [datetime.datetime(1999, 12, 31), local, None, local],
+    ]
+    assert [cell.number_format for cell in cells[0][:3]] == [DATE, DATETIME, DATETIME]
+    assert [cells[n][3].data_type for n in range(3)] == ["s", "d", "d"]  # each cell its own kind
+    assert (cells[1][3].number_format, cells[2][3].number_format) == (DATE, DATETIME)
+
+
+def test_an_export_excel_cannot_hold_is_refused_with_a_clear_message_not_a_broken_file(clerk, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    request = RequestFactory().get("/")
+    request.user = clerk
+    rows = [["V1", "说明"], ["V2", "长" * 40_000]]
+
+    response = export_xlsx(request, "品种明细", ["品种序号", "备注"], iter(rows))
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    page = response.content.decode()
+    assert "导出失败：工作表“品种明细”第 9 行 B 列的文本有 40,000 个字符，超过 Excel 单元格上限 32,767" in page
+    assert "Content-Disposition" not in response
+    assert list(tmp_path.iterdir()) == []  # the half-written file is gone

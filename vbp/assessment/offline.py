@@ -19,25 +19,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import polars as pl
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from vbp.assessment import scoring, selectors, services
 from vbp.assessment.models import Answer, Assessment, ProductScore
 from vbp.audit.services import Kind, record_change
 from vbp.calc.problems import Problem
+from vbp.calc.xlsx import Validation, Worksheet, write_xlsx
 from vbp.catalog.models import Batch, Hospital, Product
 from vbp.core.rules import RuleSet
 from vbp.core.scoring import ScoringInputError
 from vbp.platformdata.fields import CellError, Column, show
 from vbp.platformdata.models import PlatformRecord
 from vbp.platformdata.sheets import UnreadableFile, read_table
-from vbp.platformdata.template_files import HEADER_FILL
+from vbp.platformdata.template_files import header_style
 from vbp.rulesets.models import RuleSetVersion
 from vbp.rulesets.services import rule_set_of
 
@@ -208,28 +206,31 @@ def template_rows(user, batch: Batch, year: int) -> list[list]:
 
 
 def template_workbook(user, batch: Batch, year: int) -> bytes:
-    """The template as an .xlsx: exactly the Wuhan columns, the bureau's rows, 医保考核评分 left to fill."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET
-    sheet.append(HEADERS)
-    for index, header in enumerate(HEADERS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="C00000" if header == BUREAU_SCORE else "000000")
-        cell.fill = HEADER_FILL
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, 2.2 * len(header) + 2)
+    """The template as an .xlsx: exactly the Wuhan columns, the bureau's rows, 医保考核评分 left to fill.
+
+    Written by the one .xlsx writer (vbp.calc.xlsx): a hospital's name is text, whatever it starts with.
+    """
     rows = template_rows(user, batch, year)
-    for row in rows:
-        sheet.append(row)
-    if rows:
-        letter = get_column_letter(len(HEADERS))
-        validation = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True)
-        validation.error = f"{BUREAU_SCORE}应为 0～100 的数值，最多2位小数"
-        sheet.add_data_validation(validation)
-        validation.add(f"{letter}2:{letter}{len(rows) + 1}")
-    sheet.freeze_panes = "A2"
+    frame = pl.DataFrame(  # text as text; scores as Decimals, or empty cells where a column has none
+        [
+            pl.Series(
+                column.header, [row[index] for row in rows], dtype=None if column.kind == "decimal" else pl.String
+            )
+            for index, column in enumerate(COLUMNS)
+        ]
+    )
+    error = f"{BUREAU_SCORE}应为 0～100 的数值，最多2位小数"
+    score = Validation(HEADERS.index(BUREAU_SCORE), 2, len(rows) + 1, between=(0, HUNDRED), error=error)
+    sheet = Worksheet(
+        SHEET,
+        frame=frame,
+        header_styles=[header_style(header == BUREAU_SCORE) for header in HEADERS],
+        widths=[max(10, 2.2 * len(header) + 2) for header in HEADERS],
+        validations=[score] if rows else [],
+        freeze_header=True,
+    )
     stream = io.BytesIO()
-    workbook.save(stream)
+    write_xlsx(stream, [sheet])
     return stream.getvalue()
 
 
