@@ -1,16 +1,13 @@
 """What an assessor looks for in the audit log: refusals, downloads, addresses; a log the application cannot erase."""
 
-import secrets
-
 import funding_steps as steps
-import psycopg
 import pytest
-from django.db import connection
 
 from vbp.accounts.models import User
 from vbp.appeals import services as appeal_services
 from vbp.audit.models import AuditEvent
 from vbp.catalog.models import Batch, Hospital
+from vbp.platformdata.models import PlatformRecord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 Kind = AuditEvent.Kind
@@ -77,47 +74,13 @@ def test_downloading_the_calculation_workbook_is_recorded(client):
     assert event.username == "demo_city" and "测算底稿" in event.message and event.ip == "10.3.3.3"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles are PostgreSQL's")
-@pytest.mark.django_db(transaction=True)
-def test_the_applications_own_role_cannot_erase_the_audit_log():
-    """The set-up the README describes: the owner migrates and grants; the application signs in as a role owning
-    nothing, which can append to the audit log but neither change, delete, truncate nor unguard it."""
-    from django.core.management import call_command
-
-    AuditEvent.objects.create(kind=Kind.OTHER, message="不可抹去")
-    role, password = f"vbp_app_{secrets.token_hex(4)}", secrets.token_urlsafe(16)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD %s", [password])
-    try:
-        call_command("grant_app_role", role)
-        settings = connection.settings_dict
-        dsn = {
-            "host": settings["HOST"],
-            "port": settings["PORT"],
-            "dbname": settings["NAME"],
-            "user": role,
-            "password": password,
-        }
-        with psycopg.connect(**dsn, autocommit=True) as app:
-            app.execute(
-                "INSERT INTO audit_auditevent (kind, at, username, user_agent, object_type, object_id, "
-                "object_text, message) VALUES ('other', now(), '', '', '', '', '', '追加')"
-            )
-            assert app.execute("SELECT count(*) FROM audit_auditevent").fetchone()[0] == 2
-            app.execute("UPDATE catalog_hospital SET name = name")  # the business tables are its to write
-            for statement in (
-                "UPDATE audit_auditevent SET message = 'x'",
-                "DELETE FROM audit_auditevent",
-                "TRUNCATE audit_auditevent",
-                "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only",
-                "DROP TRIGGER audit_event_append_only ON audit_auditevent",
-                "DROP TABLE audit_auditevent",
-                "ALTER TABLE audit_auditevent OWNER TO CURRENT_USER",
-            ):
-                with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                    app.execute(statement)
-        assert AuditEvent.objects.filter(message="不可抹去").exists()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP OWNED BY {role}")
-            cursor.execute(f"DROP ROLE {role}")
+def test_an_export_is_recorded_with_its_rows_and_filters(client):
+    client.force_login(User.objects.get(username="demo_city"))
+    response = client.get("/platform/", {"export": "1", "year": "2024"}, REMOTE_ADDR="10.4.4.4")
+    assert response.status_code == 200
+    event = latest(Kind.EXPORT)
+    assert event.username == "demo_city" and event.ip == "10.4.4.4"
+    assert "导出 平台数据.xlsx" in event.message and "考核年度 2024" in event.message
+    city = User.objects.get(username="demo_city")
+    expected = PlatformRecord.objects.visible_to(city).filter(year=2024).count()
+    assert expected > 0 and f"；{expected} 行；" in event.message

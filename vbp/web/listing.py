@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -11,10 +12,12 @@ from itertools import chain, count, islice, zip_longest
 
 import polars as pl
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
+from django.utils.html import escape
 
-from vbp.calc.xlsx import Block, Worksheet, write_xlsx
+from vbp.audit.services import record_export
+from vbp.calc.xlsx import Block, Worksheet, XlsxError, write_xlsx
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,9 +27,11 @@ HEADER_ROWS = 6  # above the column headers: title, 导出人, 数据范围, 导
 ROWS_PER_SHEET = SHEET_ROWS - HEADER_ROWS - 1  # data rows under the header block and the column headers
 YEAR = "0"  # number formats a caller may ask for by column header: a year reads 2024, not 2,024
 PERCENT = "0.00%"
+DATE = "yyyy-mm-dd"  # dates and datetimes are written as Excel dates, in local time
+DATETIME = "yyyy-mm-dd hh:mm:ss"
 BLOCK_CELLS = 1_000_000  # values held as Python objects before they become a frame: 50,000 rows of 20
 INTEGER = "#,##0"
-_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f-\x9f]")
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE):
@@ -55,7 +60,7 @@ def export_xlsx(
     sheet: str = "",
     filters: Mapping[str, object] | None = None,
     formats: Mapping[str, str] | None = None,
-) -> FileResponse:
+) -> FileResponse | HttpResponse:
     """``title``.xlsx: ``rows`` under ``headers``, below a header block saying what was exported, by whom and when.
 
     The header block holds the title, 导出人, 数据范围, 导出时间 and the ``filters`` (label → value as the
@@ -63,40 +68,79 @@ def export_xlsx(
     Numbers stay numbers with thousands separators; a Decimal shows its own decimals (callers quantize money
     to the rule set's; in a column of several, the most of them), and ``formats`` gives a column, by header,
     another number format (YEAR, PERCENT). Excel holds numbers as doubles, so a Decimal becomes the double
-    nearest it (amounts below 10^13 show exactly). Rows beyond one sheet (``sheet``, by default the title)
-    continue on sheets named "<sheet>(2)", … with the header block repeated. Rows are read a block at a time
-    into Polars frames and written by vbp.calc.xlsx into a temporary file, which the response streams and
-    then deletes.
+    nearest it (amounts below 10^13 show exactly). Dates are Excel dates (DATE), datetimes Excel datetimes
+    (DATETIME) in local time; a column that also holds text or numbers keeps each cell its own kind.
+    Rows beyond one sheet (``sheet``, by default the title) continue on sheets named "<sheet>(2)", … with
+    the header block repeated. Rows are read a block at a time into Polars frames and written by
+    vbp.calc.xlsx into a temporary file, which the response streams and then deletes.
+
+    What Excel cannot hold (a text over 32,767 characters) is refused, not cut: the response is then a
+    422 page saying 导出失败 and why, never a half-written file.
     """
     lines = [*_header_lines(request.user, title, filters or {}), ""]  # the blank row under the block
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it, and closing deletes it)
+    counted = _Counted(rows)
     try:
-        write_xlsx(handle, _worksheets(sheet or title, lines, list(headers), rows, formats or {}))
+        write_xlsx(handle, _worksheets(sheet or title, lines, list(headers), counted, formats or {}))
+    except XlsxError as error:
+        handle.close()
+        return refused_export(error)
     except BaseException:
         handle.close()
         raise
     handle.seek(0)
+    record_export(request.user, f"导出 {title}.xlsx", rows=counted.count, filters=_filters_text(filters or {}))
     return FileResponse(handle, as_attachment=True, filename=f"{title}.xlsx", content_type=XLSX)
+
+
+class _Counted:
+    """The rows of an export, counted as the writer reads them (for the audit record)."""
+
+    def __init__(self, rows: Iterable[Sequence]):
+        self.rows, self.count = iter(rows), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        row = next(self.rows)
+        self.count += 1
+        return row
+
+
+def refused_export(error: XlsxError) -> HttpResponse:
+    """The page of an export the writer refused: 导出失败 and the writer's reason (422)."""
+    reason = escape(str(error))
+    page = (
+        '<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><title>导出失败</title></head>'
+        f"<body><h1>导出失败</h1><p>导出失败：{reason}</p><p>请修改数据或缩小筛选范围后重新导出。</p></body></html>"
+    )
+    return HttpResponse(page, status=422, content_type="text/html; charset=utf-8")
+
+
+def _filters_text(filters: Mapping[str, object]) -> str:
+    """The filters a list was exported with, as the page shows them: "考核年度 2024；带量批次 …"."""
+    return "；".join(f"{label} {value}" for label, value in filters.items() if value is not None and value != "")
 
 
 def _header_lines(user, title: str, filters: Mapping[str, object]) -> list[str]:
     """The header block's lines: title, 导出人, 数据范围, 导出时间 (local time) and 筛选条件."""
     role = user.get_role_display()
-    shown = [f"{label} {value}" for label, value in filters.items() if value is not None and value != ""]
     return [
         title,
         f"导出人：{user.display_name}" + (f"（{role}）" if role else ""),
         f"数据范围：{scope_text(user) or '—'}",
         f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M:%S}",
-        "筛选条件：" + ("；".join(shown) if shown else "无"),
+        "筛选条件：" + (_filters_text(filters) or "无"),
     ]
 
 
 def _sheet_name(base: str, number: int) -> str:
-    """``base`` as Excel allows a sheet name (31 characters, none of []:*?/\\), with "(n)" from the second on."""
+    """``base`` as Excel allows a sheet name (31 characters, none of []:*?/\\ or control characters, no quote
+    at either end), with "(n)" from the second on."""
     suffix = f"({number})" if number > 1 else ""
     name = _NOT_IN_SHEET_NAMES.sub("_", base).strip("'") or "Sheet"
-    return name[: 31 - len(suffix)] + suffix
+    return name[: 31 - len(suffix)].rstrip("'") + suffix
 
 
 def _column_width(header: str) -> int:
@@ -140,31 +184,36 @@ def _block(rows: list[Sequence], headers: list[str], formats: Mapping[str, str])
     frame, block_formats = {}, {}
     for index, values in enumerate(zip_longest(*rows)):
         name = str(index)
-        frame[name], number_format = _series(name, values)
         header = headers[index] if index < len(headers) else None
-        if number_format:
-            block_formats[name] = formats.get(header, number_format)
+        frame[name], column_formats = _series(name, values, formats.get(header))
+        block_formats |= column_formats
     return Block(pl.DataFrame(frame), block_formats)
 
 
-def _series(name: str, values: tuple) -> tuple[pl.Series, str | None]:
-    """A column of a block as the writer takes it, and its number format (None for text).
+def _series(name: str, values: tuple, number_format: str | None) -> tuple[pl.Series, dict[str, str]]:
+    """A column of a block as the writer takes it, and its formats (column, or "column.field", → format).
 
-    The usual columns, all text, all integers, or Decimals (with integers), go to Polars as they are or
-    as their digits; anything else is read value by value (``_cell``).
+    The usual columns, all text, all integers, Decimals (with integers), all dates or all datetimes, go to
+    Polars as they are or as their digits; anything else is read value by value (``_cell``). A number's
+    format is ``number_format`` when the caller asked for one.
     """
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if kinds <= {str}:
-        return pl.Series(name, values, dtype=pl.String).replace("", None), None
+        return pl.Series(name, values, dtype=pl.String).replace("", None), {}
     if kinds == {int}:
         with contextlib.suppress(TypeError, OverflowError):  # beyond 64 bits: read as digits below
-            return pl.Series(name, values, dtype=pl.Int64), INTEGER
+            return pl.Series(name, values, dtype=pl.Int64), {name: number_format or INTEGER}
     if kinds <= {int, Decimal}:
         digits = pl.Series(name, [None if value is None else str(value) for value in values], dtype=pl.String)
         if not digits.str.contains("[^0-9.-]").any():  # no exponent, NaN or Infinity
-            return _numbers(digits)
-    return _mixed(name, [_cell(value) for value in values])
+            numbers, own_format = _numbers(digits)
+            return numbers, {name: number_format or own_format}
+    if kinds == {datetime.date}:
+        return pl.Series(name, values, dtype=pl.Date), {name: DATE}
+    if kinds == {datetime.datetime}:
+        return pl.Series(name, [_local(value) for value in values], dtype=pl.Datetime("us")), {name: DATETIME}
+    return _mixed(name, [_cell(value) for value in values], number_format)
 
 
 def _numbers(digits: pl.Series) -> tuple[pl.Series, str]:
@@ -175,29 +224,59 @@ def _numbers(digits: pl.Series) -> tuple[pl.Series, str]:
     return digits.cast(pl.Float64), number_format
 
 
-def _mixed(name: str, cells: list[tuple[str | None, str | None]]) -> tuple[pl.Series, str | None]:
-    """A column of (text, digits) cells: text, numbers, or, where it holds both, a struct of the two."""
-    texts, digits = zip(*cells, strict=True)
+def _mixed(name: str, cells: list[tuple], number_format: str | None) -> tuple[pl.Series, dict[str, str]]:
+    """A column of (text, digits, date, datetime) cells: one kind, or, where it holds several, a struct of them."""
+    texts, digits, dates, moments = zip(*cells, strict=True)
+    parts: list[pl.Series] = []
+    formats: dict[str, str] = {}
     text = pl.Series("text", texts, dtype=pl.String)
-    has_text, has_number = text.null_count() < len(text), any(value is not None for value in digits)
-    if not has_number:
-        return (text if has_text else pl.Series(texts, dtype=pl.Null)).alias(name), None
-    numbers, number_format = _numbers(pl.Series("number", digits, dtype=pl.String))
-    if not has_text:
-        return numbers.alias(name), number_format
-    return pl.DataFrame([text, numbers]).to_struct(name), number_format  # each cell its text or its number
+    if text.null_count() < len(text):
+        parts.append(text)
+    if any(value is not None for value in digits):
+        numbers, own_format = _numbers(pl.Series("number", digits, dtype=pl.String))
+        parts.append(numbers)
+        formats["number"] = number_format or own_format
+    if any(value is not None for value in dates):
+        parts.append(pl.Series("date", dates, dtype=pl.Date))
+        formats["date"] = DATE
+    if any(value is not None for value in moments):
+        parts.append(pl.Series("datetime", moments, dtype=pl.Datetime("us")))
+        formats["datetime"] = DATETIME
+    if not parts:
+        return pl.Series(name, texts, dtype=pl.Null), {}
+    if len(parts) == 1:
+        only = parts[0]
+        return only.alias(name), {name: formats[only.name]} if only.name in formats else {}
+    return pl.DataFrame(parts).to_struct(name), {f"{name}.{kind}": code for kind, code in formats.items()}
 
 
-def _cell(value) -> tuple[str | None, str | None]:
-    """A value as (its text, its plain decimal digits): yes/no as 是/否, a float as its shortest digits."""
+_EMPTY = (None, None, None, None)
+
+
+def _cell(value) -> tuple:
+    """A value as (its text, its plain decimal digits, its date, its local datetime), one of them set.
+
+    Yes/no is 是/否, a float its shortest digits; a NaN or infinite Decimal its text.
+    """
     if value is None:
-        return None, None
+        return _EMPTY
     if isinstance(value, bool):
-        return ("是" if value else "否"), None
+        return ("是" if value else "否"), None, None, None
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, int):
-        return None, str(int(value))
+        return None, str(int(value)), None, None
     if isinstance(value, Decimal):
-        return (None, format(value, "f")) if value.is_finite() else (str(value), None)
-    return str(value) or None, None
+        return (None, format(value, "f"), None, None) if value.is_finite() else (str(value), None, None, None)
+    if isinstance(value, datetime.datetime):
+        return None, None, None, _local(value)
+    if isinstance(value, datetime.date):
+        return None, None, value, None
+    return str(value) or None, None, None, None
+
+
+def _local(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A datetime as the local wall-clock time (the site's time zone) it shows: an aware one converted."""
+    if value is None or timezone.is_naive(value):
+        return value
+    return timezone.localtime(value).replace(tzinfo=None)
