@@ -79,9 +79,8 @@ def test_the_operations_export_holds_what_the_filters_show_and_is_itself_recorde
     assert header[:3] == ("时间", "用户名", "操作类型")
     assert [row[1:4] for row in rows] == [("user_province", "状态变更", "导入记录")] * 2
     assert {row[6] for row in rows} == {"确认导入", "导入完成：新增 1 行，修改 0 行，未变 0 行"}
-    export = AuditEvent.objects.get(kind=Kind.OTHER)
-    assert (export.username, export.message) == ("user_audit_admin", "导出操作日志 2 条")
-    assert export.after == {"filters": {"kind": "status"}}
+    export = AuditEvent.objects.get(kind=Kind.EXPORT)
+    assert (export.username, export.message) == ("user_audit_admin", "导出 操作日志.xlsx；2 行；筛选条件：类型 状态变更")
 
 
 def test_the_logins_page_lists_and_filters_logins_logouts_and_failures(auditor_client, users):
@@ -116,7 +115,7 @@ def test_the_logins_export_holds_what_the_filters_show(auditor_client, users):
     assert [row[1:3] for row in rows] == [("intruder", "登录失败")]
     assert [sheet.cell(row, 1).value for row in (1, 2, 5)] == ["登录日志", "导出人：user_audit_admin（审计管理员）",
                                                                 "筛选条件：类型 登录失败"]  # fmt: skip
-    assert AuditEvent.objects.get(kind=Kind.OTHER).message == "导出登录日志 1 条"
+    assert AuditEvent.objects.get(kind=Kind.EXPORT).message == "导出 登录日志.xlsx；1 行；筛选条件：类型 登录失败"
 
 
 @pytest.mark.parametrize("role", [role for role in Role if role != Role.AUDIT_ADMIN], ids=lambda role: role.value)
