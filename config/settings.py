@@ -80,6 +80,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vbp.web.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vbp.audit.context.RequestContextMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -14,11 +14,14 @@ the sheet's XML straight from the zip, not by loading the sheet twice.
 A sheet longer than Excel allows continues on sheets named 名称2, 名称3… (as
 the writer splits it); those of the families asked for are read back as one
 sheet whose rows still name the sheet and row Excel shows.
+
+Before calamine opens a workbook, vbp.calc.guard checks it against OFFLINE_LIMITS
+(a zip bomb or a sheet whose used area is huge is refused as bad input).
 """
 
 from __future__ import annotations
 
-import posixpath
+import functools
 import re
 import zipfile
 import zlib
@@ -31,11 +34,16 @@ import fastexcel
 import polars as pl
 from defusedxml.ElementTree import iterparse
 
+from vbp.calc.guard import GiB, WorkbookLimits, check_workbook, parser_panicked, sheet_parts
 from vbp.calc.problems import Problem, column_letter
 
 ROW = "__row"
 HEADER_SEARCH_ROWS = 20  # a header may sit below a title and blank rows, within this many rows
 PART_ROWS = 1 << 32  # ROW of a row on a continuation sheet: its part's index × PART_ROWS + its Excel row
+# The offline calculator reads the user's own, larger files: a 测算底稿 of 1,048,576 rows has some 20 to 35
+# columns (and its 1.5 GB of XML for 1,000,000 rows). Bombs are still refused: by their expansion ratio, their
+# sizes, and a sheet's used area far larger than the cells it holds.
+OFFLINE_LIMITS = WorkbookLimits(max_file_bytes=1 * GiB, max_uncompressed_bytes=4 * GiB, max_cells=48_000_000)
 
 
 @dataclass
@@ -64,12 +72,14 @@ def read_input(
     text_headers: set[str] | None = None,
     sheet_names: Collection[str] | None = None,
     continued: Collection[str] = (),
+    limits: WorkbookLimits = OFFLINE_LIMITS,
 ) -> tuple[dict[str, RawSheet], list[Problem]]:
     """The sheets of a workbook or CSV folder (those in ``sheet_names``, or all).
 
     ``known_headers`` find each sheet's header row; ``text_headers`` (default: all
     known headers) are read as text. A CSV folder is all text. A sheet named in
-    ``continued`` is joined with its continuation sheets (名称2, 名称3…).
+    ``continued`` is joined with its continuation sheets (名称2, 名称3…). A workbook
+    beyond ``limits`` is refused before it is parsed.
     """
     path = Path(path)
     text_headers = known_headers if text_headers is None else text_headers
@@ -79,11 +89,29 @@ def read_input(
         return _join_continued(_read_csv_folder(path, sheet_names, continued), continued), []
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}, [Problem(path.name, None, "", "应为 .xlsx 工作簿或 CSV 文件夹")]
+    problem = _checked(path, limits)
+    if problem is not None:
+        return {}, [problem]
     try:
         sheets = _read_xlsx(path, known_headers, text_headers, sheet_names, continued)
         return _join_continued(sheets, continued), []
     except (zipfile.BadZipFile, fastexcel.FastExcelError) as error:
         return {}, [Problem(path.name, None, "", f"无法读取工作簿（{error}）")]
+    except BaseException as error:
+        if not parser_panicked(error):
+            raise
+        return {}, [Problem(path.name, None, "", f"无法读取工作簿（读取程序出错：{error}）")]
+
+
+def _checked(path: Path, limits: WorkbookLimits) -> Problem | None:
+    """The guard's verdict on a workbook, once per version of the file (vbp calc reads it twice)."""
+    stat = path.stat()
+    return _check_version(str(path.resolve()), stat.st_size, stat.st_mtime_ns, limits)
+
+
+@functools.lru_cache(maxsize=8)
+def _check_version(path: str, size: int, modified: int, limits: WorkbookLimits) -> Problem | None:
+    return check_workbook(path, limits)
 
 
 def _continuations(name: str, names: Collection[str]) -> list[str]:
@@ -250,7 +278,7 @@ def _sheet_starts(path: Path, names: list[str]) -> dict[str, tuple[str, Rows]]:
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            parts = _sheet_parts(archive)
+            parts = sheet_parts(archive)
             shared_part = parts.pop(None, None)
             found = {name: _xml_rows(archive, parts[name]) for name in names if name in parts}
             needed = {
@@ -268,41 +296,6 @@ def _sheet_starts(path: Path, names: list[str]) -> dict[str, tuple[str, Rows]]:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
-
-
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """A part's relationships: id → (type, target part path)."""
-    folder, name = posixpath.split(part)
-    rels = {}
-    with archive.open(posixpath.join(folder, "_rels", name + ".rels")) as stream:
-        for _, element in iterparse(stream):
-            if _local(element.tag) == "Relationship":
-                target = element.get("Target", "")
-                path = (
-                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-                )
-                rels[element.get("Id")] = (element.get("Type", ""), path)
-    return rels
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str | None, str]:
-    """Sheet name → worksheet part; None → the shared strings part, if any."""
-    workbook = next(
-        (path for kind, path in _relationships(archive, "").values() if kind.endswith("/officeDocument")),
-        "xl/workbook.xml",
-    )
-    rels = _relationships(archive, workbook)
-    parts: dict[str | None, str] = {}
-    with archive.open(workbook) as stream:
-        for _, element in iterparse(stream):
-            if _local(element.tag) == "sheet":
-                rel = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
-                if rel in rels:
-                    parts[element.get("name")] = rels[rel][1]
-    shared = [path for kind, path in rels.values() if kind.endswith("/sharedStrings")]
-    if shared:
-        parts[None] = shared[0]
-    return parts
 
 
 def _xml_rows(archive: zipfile.ZipFile, part: str) -> tuple[list[dict[int, str]], list[dict[int, str]]]:
