@@ -689,8 +689,6 @@ def _join(active: Recalculation, user) -> Recalculation:
     raise FundingRefused(f"{active.batch.name} {active.year}年度正在由{who}重新测算，请待其完成后再发起")
 
 
-
-
 def recalculate(job: Recalculation) -> Recalculation:
     """Refresh every sheet of the batch in the requester's scope, VBP_RECALCULATION_CHUNK hospitals a transaction.
 
