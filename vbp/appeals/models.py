@@ -8,23 +8,8 @@ rows are in services.py.
 from django.conf import settings
 from django.db import models
 
+from vbp.accounts.scope import ScopedQuerySet
 from vbp.files import StoredFileFields
-
-
-def _in_scope(queryset: models.QuerySet, user, prefix: str) -> models.QuerySet:
-    from vbp.accounts.scope import hospital_filter
-
-    return queryset.filter(hospital_filter(user, prefix=prefix))
-
-
-class AppealQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "AppealQuerySet":
-        return _in_scope(self, user, "hospital__")
-
-
-class AppealPartQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "AppealPartQuerySet":
-        return _in_scope(self, user, "appeal__hospital__")
 
 
 class Appeal(models.Model):
@@ -53,7 +38,8 @@ class Appeal(models.Model):
     # The new-appeal form's one-time key: the same form sent twice (a double click, a resend) files one appeal.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
-    objects = AppealQuerySet.as_manager()
+    scope_path = "hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -77,7 +63,8 @@ class AppealMessage(models.Model):
     text = models.TextField("内容")
     at = models.DateTimeField("时间", auto_now_add=True)
 
-    objects = AppealPartQuerySet.as_manager()
+    scope_path = "appeal__hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
@@ -95,7 +82,8 @@ class AppealAttachment(StoredFileFields):
         AppealMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
 
-    objects = AppealPartQuerySet.as_manager()
+    scope_path = "appeal__hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

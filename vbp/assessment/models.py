@@ -7,14 +7,8 @@ decided, and the results the core computed from them, with the rule-set version 
 from django.conf import settings
 from django.db import models
 
+from vbp.accounts.scope import ScopedQuerySet
 from vbp.files import StoredFileFields
-
-
-class AssessmentQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "AssessmentQuerySet":
-        from vbp.accounts.scope import hospital_filter
-
-        return self.filter(hospital_filter(user, prefix="hospital__"))
 
 
 class Assessment(models.Model):
@@ -53,7 +47,8 @@ class Assessment(models.Model):
     )  # fmt: skip
     version = models.PositiveIntegerField("版本", default=1)  # every change bumps it: the optimistic check
 
-    objects = AssessmentQuerySet.as_manager()
+    scope_path = "hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["batch", "hospital"]

@@ -2,16 +2,10 @@
 
 from django.db import models
 
+from vbp.accounts.scope import CATALOGUE, ScopedQuerySet
+
 MONEY = {"max_digits": 18, "decimal_places": 2}
 PRICE = {"max_digits": 18, "decimal_places": 4}
-
-
-class HospitalQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "HospitalQuerySet":
-        """The hospitals ``user`` may reach: the one scope rule every read path goes through."""
-        from vbp.accounts.scope import hospital_filter
-
-        return self.filter(hospital_filter(user))
 
 
 class Hospital(models.Model):
@@ -42,7 +36,8 @@ class Hospital(models.Model):
     home_pool = models.ForeignKey("regions.Pool", verbose_name="所属统筹区", on_delete=models.PROTECT)
     province_direct = models.BooleanField("省直属", default=False)
 
-    objects = HospitalQuerySet.as_manager()
+    scope_path = ""  # a hospital is itself the scope
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -75,6 +70,9 @@ class Batch(models.Model):
         "rulesets.RuleSetVersion", verbose_name="考核方案", null=True, blank=True, on_delete=models.PROTECT
     )
 
+    scope_path = CATALOGUE  # the province's catalogue: every business user reads it
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["cycle_start", "code"]
         verbose_name = verbose_name_plural = "带量批次"
@@ -92,6 +90,9 @@ class Product(models.Model):
     company = models.CharField("中选企业", max_length=100, blank=True)
     bid_price = models.DecimalField("中选价格", **PRICE)
     weighted_avg_price = models.DecimalField("同通用名加权平均价", **PRICE)
+
+    scope_path = CATALOGUE
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["batch", "variety_code"]

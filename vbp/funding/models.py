@@ -11,6 +11,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.db import models
 
+from vbp.accounts.scope import ScopedQuerySet
 from vbp.catalog.models import MONEY
 from vbp.files import StoredFileFields
 from vbp.jobs import LeasedJobFields
@@ -25,16 +26,6 @@ class Entry(models.TextChoices):
 
     DRAFT = "draft", "待填报"
     SUBMITTED = "submitted", "已提交"
-
-
-def _hospital_scoped(prefix: str):
-    class ScopedQuerySet(models.QuerySet):
-        def visible_to(self, user):
-            from vbp.accounts.scope import hospital_filter
-
-            return self.filter(hospital_filter(user, prefix=prefix))
-
-    return ScopedQuerySet
 
 
 class PayRatio(models.Model):
@@ -71,7 +62,8 @@ class VisitReport(models.Model):
     resident_basis = models.PositiveIntegerField("城乡居民医保住院人次", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
 
-    objects = _hospital_scoped("hospital__").as_manager()
+    scope_path = "hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["year", "hospital"]
@@ -92,7 +84,8 @@ class PoolVisits(models.Model):
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="填报人", on_delete=models.PROTECT)
     entered_at = models.DateTimeField("填报时间", auto_now=True)
 
-    objects = _hospital_scoped("report__hospital__").as_manager()
+    scope_path = "report__hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["report", "pool"]
@@ -108,7 +101,8 @@ class VisitProof(StoredFileFields):
 
     report = models.ForeignKey(VisitReport, on_delete=models.CASCADE, related_name="proofs")
 
-    objects = _hospital_scoped("report__hospital__").as_manager()
+    scope_path = "report__hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at"]
@@ -149,7 +143,8 @@ class AmountSheet(models.Model):
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
 
-    objects = _hospital_scoped("hospital__").as_manager()
+    scope_path = "hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["batch", "year", "hospital"]

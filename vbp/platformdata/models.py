@@ -3,17 +3,11 @@
 from django.conf import settings
 from django.db import models
 
+from vbp.accounts.scope import ScopedQuerySet
 from vbp.catalog.models import MONEY
 from vbp.jobs import LeasedJobFields
 
 VOLUME = {"max_digits": 18, "decimal_places": 0}
-
-
-class PlatformRecordQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "PlatformRecordQuerySet":
-        from vbp.accounts.scope import hospital_filter
-
-        return self.filter(hospital_filter(user, prefix="hospital__"))
 
 
 class PlatformRecord(models.Model):
@@ -31,7 +25,8 @@ class PlatformRecord(models.Model):
     purchase_in_amount = models.DecimalField("入库金额", **MONEY)
     paid_30d_amount = models.DecimalField("30天内回款金额", **MONEY)
 
-    objects = PlatformRecordQuerySet.as_manager()
+    scope_path = "hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["year", "hospital", "product"]
