@@ -1,4 +1,4 @@
-"""Benchmark of 导出 (vbp.web.listing.export_xlsx): 1,000,000 rows × 20 columns ≤ 60 s and ≤ 1.5 GB.
+"""Benchmark of 导出 (vbp.ui.export.export_xlsx): 1,000,000 rows × 20 columns ≤ 60 s and ≤ 1.5 GB.
 
 Usage: python -m bench.bench_export [--rows 1000000]
 
@@ -66,7 +66,7 @@ def child(rows: int) -> None:
     from django.test import RequestFactory
 
     from vbp.accounts.models import Role, User
-    from vbp.web.listing import export_xlsx
+    from vbp.ui.export import export_xlsx
 
     request = RequestFactory().get("/platform/", {"export": "1"})
     request.user = User(username="bench", first_name="测试", role=Role.PROVINCE)

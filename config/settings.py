@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "vbp.assessment",
     "vbp.funding",
     "vbp.appeals",
+    "vbp.ui",
     "vbp.web",
     "vbp.api",
 ]

@@ -26,7 +26,7 @@ from vbp.funding import services as funding_services
 from vbp.platformdata import services
 from vbp.platformdata.models import PlatformRecord
 from vbp.rulesets.models import RuleSetVersion
-from vbp.web.listing import HEADER_ROWS
+from vbp.ui.export import HEADER_ROWS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 

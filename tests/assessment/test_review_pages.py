@@ -16,7 +16,7 @@ from vbp.assessment import scoring, selectors, services
 from vbp.assessment.models import Answer, Assessment, ProductScore
 from vbp.catalog.models import Batch, Hospital
 from vbp.rulesets.models import RuleSetVersion
-from vbp.web.listing import HEADER_ROWS
+from vbp.ui.export import HEADER_ROWS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 

@@ -14,7 +14,7 @@ from vbp.accounts.models import Role
 from vbp.audit.models import AuditEvent
 from vbp.audit.services import record_login
 from vbp.platformdata import services
-from vbp.web.listing import HEADER_ROWS
+from vbp.ui.export import HEADER_ROWS
 
 Kind = AuditEvent.Kind
 PAGES = ["audit:operations", "audit:logins"]

@@ -10,7 +10,7 @@ from vbp.accounts.models import User
 from vbp.assessment import services
 from vbp.assessment.models import Assessment, ProductScore
 from vbp.catalog.models import Batch
-from vbp.web.templatetags.vbp_format import percent
+from vbp.ui.templatetags.vbp_format import percent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

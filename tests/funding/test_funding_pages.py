@@ -209,7 +209,7 @@ def test_the_api_serves_the_workbook_to_bureaus_in_their_scope_only(client, hosp
 
 
 def exported(response) -> list[tuple]:
-    from vbp.web.listing import HEADER_ROWS
+    from vbp.ui.export import HEADER_ROWS
 
     book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     return [row for row in book.active.iter_rows(min_row=HEADER_ROWS + 1, values_only=True)]

@@ -20,7 +20,7 @@ from vbp.accounts.models import User
 from vbp.catalog.models import Batch, Hospital
 from vbp.platformdata.importers import IMPORTERS
 from vbp.rulesets.models import RuleSetVersion
-from vbp.web.listing import HEADER_ROWS
+from vbp.ui.export import HEADER_ROWS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 

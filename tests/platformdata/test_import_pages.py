@@ -9,7 +9,7 @@ from import_files import PLATFORM_HEADERS, platform_row, run_import, xlsx_bytes
 
 from vbp.catalog.models import Hospital
 from vbp.platformdata.models import ImportJob, PlatformRecord
-from vbp.web.listing import HEADER_ROWS
+from vbp.ui.export import HEADER_ROWS
 
 pytestmark = pytest.mark.django_db
 

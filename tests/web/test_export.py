@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from vbp.accounts.models import Role, User
 from vbp.platformdata import services
 from vbp.regions.models import Pool, Region
-from vbp.web import listing
-from vbp.web.listing import DATE, DATETIME, HEADER_ROWS, PERCENT, ROWS_PER_SHEET, YEAR, export_xlsx
+from vbp.ui import export as listing
+from vbp.ui.export import DATE, DATETIME, HEADER_ROWS, PERCENT, ROWS_PER_SHEET, YEAR, export_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_the_header_block_says_what_was_exported_by_whom_of_what_scope_when_and_
         "医疗机构",
         "导出人：王芳（市医保局）",
         "数据范围：太原市",
-        "筛选条件：医疗机构名称 医院；地市 太原市",
+        "筛选条件：地市 太原市；医疗机构名称 医院",
         None,
     )
     assert moment.startswith("导出时间：")

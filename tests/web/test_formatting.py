@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from vbp.core.money import quantize_half_up
 from vbp.funding import amount_views, workbook
 from vbp.platformdata.fields import CellError, Column
-from vbp.web.templatetags.vbp_format import money, percent, volume
+from vbp.ui.templatetags.vbp_format import money, percent, volume
 
 WIDE = 200  # digits: more than any value here holds, so the reference itself never rounds
 

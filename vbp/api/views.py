@@ -23,7 +23,7 @@ from vbp.catalog.models import Batch, Hospital, Product
 from vbp.funding import selectors as funding_selectors
 from vbp.funding.workbook import workbook_response
 from vbp.platformdata.models import PlatformRecord
-from vbp.web.listing import XLSX
+from vbp.ui.export import XLSX
 
 
 class ApiPagination(PageNumberPagination):

@@ -25,7 +25,7 @@ from vbp.accounts.models import Role
 from vbp.appeals import selectors, services
 from vbp.appeals.models import Appeal, AppealAttachment
 from vbp.catalog.models import Batch
-from vbp.web.listing import YEAR, export_xlsx, paginate
+from vbp.ui.export import YEAR, export_xlsx, paginate
 
 Status = Appeal.Status
 CONFIRM_CLOSE = "办结后该申诉不能再回复或补充说明，此操作不可撤销。确定办结？"

@@ -26,7 +26,7 @@ from vbp.assessment import offline, selectors, services
 from vbp.assessment.models import PendingScoreUpload
 from vbp.audit.services import record_export
 from vbp.catalog.models import Batch
-from vbp.web.listing import XLSX, YEAR, export_xlsx, paginate
+from vbp.ui.export import XLSX, YEAR, export_xlsx, paginate
 
 PENDING_KEPT = datetime.timedelta(days=1)  # an upload not confirmed by then is dropped
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

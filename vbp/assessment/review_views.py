@@ -25,7 +25,7 @@ from vbp.assessment.models import Answer, Assessment
 from vbp.catalog.models import Batch
 from vbp.regions.models import Region
 from vbp.regions.selectors import region_choices
-from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
+from vbp.ui.export import PERCENT, YEAR, export_xlsx, paginate
 
 Review = Assessment.Review
 PARTS = {1: "落实集采政策评分", 2: "集采任务完成情况评分"}

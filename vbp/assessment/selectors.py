@@ -23,7 +23,7 @@ from vbp.assessment.services import deadline_passed
 from vbp.catalog.models import Batch
 from vbp.core.rules import Item, RateBandsRule, RuleSet, Veto
 from vbp.platformdata.models import PlatformRecord
-from vbp.web.templatetags.vbp_format import money, percent, volume
+from vbp.ui.templatetags.vbp_format import money, percent, volume
 
 REVIEW_ROLES = (Role.PROVINCE, Role.CITY, Role.DISTRICT)
 VIEW_ROLES = (*REVIEW_ROLES, Role.HOSPITAL)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from vbp.audit.forms import LoginFilter, OperationFilter
 from vbp.audit.models import AuditEvent
 from vbp.audit.services import can_read_audit_log
-from vbp.web.listing import export_xlsx, paginate
+from vbp.ui.export import export_xlsx, paginate
 
 OPERATION_HEADERS = ["时间", "用户名", "操作类型", "对象类型", "对象编号", "对象", "说明", "变更前", "变更后", "IP地址"]
 LOGIN_HEADERS = ["时间", "用户名", "类型", "IP地址", "浏览器", "说明"]

@@ -18,7 +18,7 @@ from vbp.funding import selectors, services
 from vbp.funding.models import AmountSheet, ProductAmount, Recalculation
 from vbp.regions.selectors import region_choices
 from vbp.rulesets.services import rule_set_of
-from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
+from vbp.ui.export import PERCENT, YEAR, export_xlsx, paginate
 
 FORMULA = ("留用金额 = 【(采购量基数×同通用名药械加权平均价×医保基金平均支付比例) − ((中选产品约定采购量×中选产品价格"
            "+非中选产品使用金额)×医保基金平均支付比例)】×结余留用比例×参保患者使用量占比")  # fmt: skip

@@ -16,7 +16,7 @@ from vbp.catalog.models import Batch, Hospital
 from vbp.funding import proofs, selectors, services
 from vbp.funding.models import Entry, VisitProof
 from vbp.regions.selectors import region_choices
-from vbp.web.listing import PERCENT, YEAR, export_xlsx, paginate
+from vbp.ui.export import PERCENT, YEAR, export_xlsx, paginate
 
 # --- 全省医保基金支付比例维护 ------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from vbp.core.money import quantize_half_up
 from vbp.core.retention import RowResult
 from vbp.funding.models import AmountSheet, ProductAmount
 from vbp.rulesets.services import rule_set_of
-from vbp.web.listing import XLSX
+from vbp.ui.export import XLSX
 
 
 class MixedRuleSets(Exception):

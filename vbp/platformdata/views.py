@@ -14,7 +14,7 @@ from vbp.platformdata import services
 from vbp.platformdata.importers import IMPORTERS, PLATFORM_AMOUNTS, PLATFORM_VOLUMES
 from vbp.platformdata.models import ImportJob, PlatformRecord
 from vbp.platformdata.template_files import template_workbook
-from vbp.web.listing import XLSX, YEAR, export_xlsx, paginate
+from vbp.ui.export import XLSX, YEAR, export_xlsx, paginate
 
 MAX_SHOWN_PROBLEMS = 1000
 

@@ -10,7 +10,7 @@ from vbp.catalog.models import Hospital
 from vbp.funding.selectors import funding_todos
 from vbp.platformdata.models import PlatformRecord
 from vbp.presets import PRESETS, load_preset
-from vbp.web.listing import scope_text
+from vbp.ui.export import scope_text
 
 
 @login_required
