@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from vbp.ui import converters
+
+converters.register()  # <id:…> and <year:…>, which cannot overflow the database
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("vbp.web.urls")),
