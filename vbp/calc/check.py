@@ -79,10 +79,19 @@ class _Comparer:
         share = rule_set.share_decimals if rule_set.share_decimals is not None else DISPLAY_SHARE_DECIMALS
         q = rule_set.amount_decimals
         self.precision = {
-            "retention_ratio": 4, "share": share, "total_share": share, "budget": q, "actual_cost": q,
-            "surplus": q, "retained_amount": q, "payable_amount": q, "amount": q, "retained_total": q,
-            "payable_total": q, "product_count": 0,
-        }  # fmt: skip
+            "retention_ratio": 4,
+            "share": share,
+            "total_share": share,
+            "budget": q,
+            "actual_cost": q,
+            "surplus": q,
+            "retained_amount": q,
+            "payable_amount": q,
+            "amount": q,
+            "retained_total": q,
+            "payable_total": q,
+            "product_count": 0,
+        }
         self.mismatches: list[Mismatch] = []
 
     def compare(self, sheet: RawSheet, computed: pl.DataFrame, headers: dict[str, str], key: list[str]) -> int:

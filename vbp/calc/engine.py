@@ -52,9 +52,16 @@ def compute_rows(inputs: Inputs, rule_set: RuleSet) -> Frames:
 
 
 INPUT_FIELDS = (
-    "score", "agreed_volume", "base_volume", "bid_price", "weighted_avg_price",
-    "nonselected_amount", "pay_ratio", "actual_volume", "renewal",
-)  # fmt: skip
+    "score",
+    "agreed_volume",
+    "base_volume",
+    "bid_price",
+    "weighted_avg_price",
+    "nonselected_amount",
+    "pay_ratio",
+    "actual_volume",
+    "renewal",
+)
 MONEY_FIELDS = ("budget", "actual_cost", "surplus")
 
 
@@ -140,8 +147,13 @@ def _concat(blocks: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 ROW_FIELDS = (
-    "retention_ratio", "vetoed", *MONEY_FIELDS, "total_share", "retained_amount", "payable_amount",
-)  # fmt: skip
+    "retention_ratio",
+    "vetoed",
+    *MONEY_FIELDS,
+    "total_share",
+    "retained_amount",
+    "payable_amount",
+)
 POOL_FIELDS = ("row_id", "position", "hospital", "batch", "generic_name", "pool", "share", "amount")
 _row_values = attrgetter(*ROW_FIELDS)
 

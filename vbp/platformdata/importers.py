@@ -405,8 +405,12 @@ class FundBasisImporter(Importer):
             raise RowError("医疗机构编码", f"没有医疗机构“{values['hospital']}”")
         if values["employee_basis"] + values["resident_basis"] == 0:
             raise RowError("职工医保住院人次", "职工医保与城乡居民医保住院人次不能都为 0")
-        return {"hospital_id": hospital_id, "year": values["year"], "employee_basis": values["employee_basis"],
-                "resident_basis": values["resident_basis"]}  # fmt: skip
+        return {
+            "hospital_id": hospital_id,
+            "year": values["year"],
+            "employee_basis": values["employee_basis"],
+            "resident_basis": values["resident_basis"],
+        }
 
 
 # kind → importer class; take a fresh instance per import, since ``prepare`` loads state onto it
