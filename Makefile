@@ -16,14 +16,22 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# Migrates, loads the demo province once, starts the background worker beside the server.
+# The demo as users see production: no DEBUG (Chinese error pages, no debug pages), static files served by the system
+# (WhiteNoise, after collectstatic), a secret key of its own made once in var/secret_key unless DJANGO_SECRET_KEY is
+# set; on the loopback only, so without DJANGO_ENV=production's HTTPS. Migrates, loads the demo province once, starts
+# the background worker beside the server.
+RUN_ENV = DJANGO_DEBUG= DJANGO_ENV= DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)}"
+
 run: setup
 	mkdir -p var
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo --if-empty --reviewed
-	DJANGO_DEBUG=1 bash -c '$(BIN)/python manage.py db_worker --no-startup-delay --no-reload & worker=$$!; \
+	test -s var/secret_key || (umask 077; $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))" > var/secret_key)
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(BIN)/python manage.py load_demo --if-empty --reviewed
+	$(RUN_ENV) bash -c '$(BIN)/python manage.py db_worker --no-startup-delay --no-reload & worker=$$!; \
 		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)'
+		$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)'
 
 lint: setup
 	mkdir -p var

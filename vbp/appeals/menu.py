@@ -1,9 +1,8 @@
-"""This app's entries in the menu (vbp.web.context.navigation): (label, url) pairs the user may open."""
+"""This area's entries in the side menu (gathered by vbp.web.context): Wuhan's 申诉管理."""
 
-from django.urls import reverse
+from vbp import permissions
+from vbp.ui.menu import WUHAN, Entry
 
-from vbp.appeals.selectors import has_appeals
 
-
-def menu_entries(user) -> list[tuple[str, str]]:
-    return [("申诉管理", reverse("appeals:list"))] if has_appeals(user) else []
+def entries() -> tuple[Entry, ...]:
+    return (Entry(WUHAN, "申诉管理", "appeals:list", permissions.has_appeal_pages),)

@@ -1,43 +1,102 @@
-"""The menu each user sees, decided here rather than in templates."""
+"""The side menu each user sees: every area gives its entries (its menu.py), the shell gathers them here.
+
+The groups and the order within them are the seeds' (vbp.ui.menu.ORDER); an entry is shown to the users its predicate
+(vbp.permissions) admits; the entry of the current page is marked, and its group open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.urls import reverse
 
-from vbp.accounts.models import Role
-from vbp.accounts.scope import sees_business_data
+from vbp.accounts import menu as accounts_menu
 from vbp.appeals import menu as appeals_menu
-from vbp.assessment.selectors import reviews_assessments, views_scores
-from vbp.audit.services import can_read_audit_log
+from vbp.assessment import menu as assessment_menu
+from vbp.audit import menu as audit_menu
+from vbp.catalog import menu as catalog_menu
 from vbp.funding import menu as funding_menu
-from vbp.platformdata.services import can_import
+from vbp.platformdata import menu as platformdata_menu
+from vbp.ui.menu import ORDER, TOP, Entry
+from vbp.web import menu as shell_menu
+
+AREAS = (
+    shell_menu,
+    assessment_menu,
+    funding_menu,
+    appeals_menu,
+    catalog_menu,
+    platformdata_menu,
+    accounts_menu,
+    audit_menu,
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    links: tuple[Link, ...]
+    open: bool  # the group of the current page; every group on a page of none (首页, 个人信息)
+
+
+@dataclass(frozen=True)
+class Menu:
+    links: tuple[Link, ...]  # above the groups: 首页, 通知公告
+    groups: tuple[Group, ...]
+
+    @property
+    def all_links(self) -> tuple[Link, ...]:
+        return self.links + tuple(link for group in self.groups for link in group.links)
+
+
+def _position(entry: Entry) -> tuple[int, int]:
+    groups = list(ORDER)
+    group = groups.index(entry.group) if entry.group in groups else len(groups)
+    names = ORDER.get(entry.group, ())
+    return group, names.index(entry.url_name) if entry.url_name in names else len(names)
+
+
+def all_entries() -> tuple[Entry, ...]:
+    """Every area's entries in the seeds' order (stable within a place: the order an area gives them)."""
+    return tuple(sorted((entry for area in AREAS for entry in area.entries()), key=_position))
+
+
+def _current(path: str, urls: list[str]) -> str | None:
+    """The URL of the entry the page at ``path`` belongs to: the longest one it is at or under (/ only itself)."""
+    matches = [url for url in urls if path == url or (url != "/" and path.startswith(url))]
+    return max(matches, key=len, default=None)
+
+
+def menu_for(user, path: str) -> Menu:
+    admitted = [(entry, reverse(entry.url_name)) for entry in all_entries() if entry.admits(user)]
+    current = _current(path, [url for _, url in admitted])
+    links: list[Link] = []
+    groups: dict[str, list[Link]] = {}
+    for entry, url in admitted:
+        link = Link(entry.label, url, url == current)
+        if entry.group == TOP:
+            links.append(link)
+        else:
+            groups.setdefault(entry.group, []).append(link)
+    in_group = any(link.current for group in groups.values() for link in group)
+    return Menu(
+        tuple(links),
+        tuple(
+            Group(label, tuple(group), any(link.current for link in group) or not in_group)
+            for label, group in groups.items()
+        ),
+    )
 
 
 def navigation(request) -> dict:
-    user = request.user
-    if not user.is_authenticated:
-        return {"menu": []}
-    menu = [("首页", reverse("home"))]
-    if sees_business_data(user):
-        menu += [("医疗机构", reverse("catalog:hospitals")), ("平台数据", reverse("platformdata:records"))]
-    if user.role == Role.HOSPITAL:
-        menu.append(("自评填报", reverse("assessment:self_batches")))
-    if reviews_assessments(user):
-        menu += [("落实集采政策评分审核", reverse("assessment:review_policy")),
-                 ("集采任务完成情况评分审核", reverse("assessment:review_tasks"))]  # fmt: skip
-        menu.append(("结余测算数据上报", reverse("assessment:offline_batches")))
-    if views_scores(user):
-        menu.append(("评分查看", reverse("assessment:view_policy")))
-    menu += funding_menu.menu_entries(user)
-    menu += appeals_menu.menu_entries(user)
-    if can_import(user):
-        menu.append(("数据导入", reverse("platformdata:imports")))
-    if can_read_audit_log(user):
-        menu += [("操作日志", reverse("audit:operations")), ("登录日志", reverse("audit:logins"))]
-    if user.role == Role.SYSTEM_ADMIN:
-        menu.append(("系统管理", reverse("admin:index")))
-    if user.role == Role.SECURITY_ADMIN:
-        menu += [("安全设置", reverse("accounts:security")), ("用户授权", reverse("accounts:authorizations"))]
-    return {
-        "menu": [
-            (label, url, request.path == url or (url != "/" and request.path.startswith(url))) for label, url in menu
-        ]
-    }
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": Menu((), ())}
+    return {"menu": menu_for(user, request.path)}
