@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "vbp.assessment",
     "vbp.funding",
     "vbp.appeals",
+    "vbp.notices",
     "vbp.ui",
     "vbp.web",
     "vbp.api",
@@ -81,6 +82,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vbp.web.middleware.StaticFilesMiddleware",  # WhiteNoise: static files served by the system, DEBUG or not
     "vbp.web.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vbp.audit.context.RequestContextMiddleware",
@@ -216,6 +218,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 LANGUAGE_CODE = "zh-hans"
+LOCALE_PATHS = [BASE_DIR / "vbp" / "locale"]  # corrections of a few of Django's own Chinese messages
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -223,4 +226,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "vbp" / "web" / "static"]
+# Plain names (no manifest), so pages render alike before `collectstatic` (tests, DEBUG); it adds compressed variants.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_ROOT = BASE_DIR / "vbp" / "web" / "root"  # served at /: favicon.ico
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Errors and warnings to the console (the service manager keeps them): a 500's traceback, the worker's problems.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"vbp": {"level": os.environ.get("VBP_LOG_LEVEL", "INFO"), "propagate": True}},
+}

@@ -20,17 +20,35 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PART1 = {
     ("prepayment", None): {"prepayment": "完成"},
     ("drug_cost_growth", None): {
-        "outpatient_drug_cost": "95", "outpatient_drug_cost_last_year": "100",
-        "inpatient_drug_cost": "1100", "inpatient_drug_cost_last_year": "1200",
+        "outpatient_drug_cost": "95",
+        "outpatient_drug_cost_last_year": "100",
+        "inpatient_drug_cost": "1100",
+        "inpatient_drug_cost_last_year": "1200",
     },
     ("policy_violations", None): {"policy_violation_count": "0"},
     ("price_violations", None): {"price_violation_count": "0"},
     ("circulation_violations", None): {"circulation_violation_count": "0"},
-}  # fmt: skip
+}
 
 
 def user(name: str) -> User:
     return User.objects.get(username=name)
+
+
+def seen(assessment) -> int:
+    return Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
+
+
+def attach(assessment, hospital, stored_as: str) -> None:
+    assessment.attachments.create(
+        item="drug_cost_growth",
+        file_name="报表.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        stored_as=stored_as,
+        uploaded_by=hospital,
+    )
 
 
 @pytest.fixture
@@ -39,10 +57,9 @@ def submitted():
     hospital = user("demo_hospital")
     batch = Batch.objects.get(name="国家第一批集中带量采购")
     assessment = services.open_assessment(hospital, hospital.hospital, batch, 2024)
-    services.save_answers(hospital, assessment, PART1)
-    assessment.attachments.create(item="drug_cost_growth", file_name="报表.pdf", content_type="application/pdf",
-                                  size=1, sha256="0" * 64, stored_as="concurrency", uploaded_by=hospital)  # fmt: skip
-    return services.submit_assessment(hospital, assessment)
+    services.save_answers(hospital, assessment, PART1, version=seen(assessment))
+    attach(assessment, hospital, "concurrency")
+    return services.submit_assessment(hospital, assessment, version=seen(assessment))
 
 
 def winners_and_losers(outcomes):
@@ -55,32 +72,34 @@ def winners_and_losers(outcomes):
 def test_a_double_clicked_submit_submits_once_and_the_second_click_is_told(submitted):
     city = user("demo_city")
     for answer in submitted.answers.all():
-        services.review_answer(city, answer, "pass")
-    seen = Assessment.objects.get(pk=submitted.pk).version
+        services.review_answer(city, answer, Answer.Decision.PASS, version=seen(submitted))
+    shown = seen(submitted)
 
-    outcomes = at_once(*[lambda: services.submit_review(city, submitted, 1, version=seen)] * 2)
+    outcomes = at_once(*[lambda: services.submit_review(city, submitted, 1, version=shown)] * 2)
 
     winners, losers = winners_and_losers(outcomes)
     assert len(winners) == 1 and len(losers) == 1
     assert "刷新" in str(losers[0]) or "已提交" in str(losers[0])
     final = Assessment.objects.get(pk=submitted.pk)
-    assert (final.part1_review, final.version) == ("done", seen + 1)
+    assert (final.part1_review, final.version) == (Assessment.Review.DONE, shown + 1)
 
 
 def test_two_reviewers_deciding_the_same_item_leave_one_decision(submitted):
     answer = submitted.answers.get(item="prepayment")
-    seen = submitted.version  # the city and the district bureau both review 小店区's hospital
+    shown = submitted.version  # the city and the district bureau both review 小店区's hospital
 
     outcomes = at_once(
-        lambda: services.review_answer(user("demo_city"), answer, "pass", version=seen),
-        lambda: services.review_answer(user("demo_district"), answer, "reject", "未见凭证", version=seen),
+        lambda: services.review_answer(user("demo_city"), answer, Answer.Decision.PASS, version=shown),
+        lambda: services.review_answer(
+            user("demo_district"), answer, Answer.Decision.REJECT, "未见凭证", version=shown
+        ),
     )
 
     winners, losers = winners_and_losers(outcomes)
     assert len(winners) == 1 and len(losers) == 1 and isinstance(losers[0], services.StaleAssessment)
     stored = Answer.objects.get(pk=answer.pk)
     assert stored.decision == winners[0].decision
-    assert (stored.reason == "") == (stored.decision == "pass")
+    assert (stored.reason == "") == (stored.decision == Answer.Decision.PASS)
 
 
 def test_a_save_racing_a_submit_ends_in_one_state():
@@ -88,15 +107,14 @@ def test_a_save_racing_a_submit_ends_in_one_state():
     hospital = user("demo_hospital")
     batch = Batch.objects.get(name="国家第一批集中带量采购")
     assessment = services.open_assessment(hospital, hospital.hospital, batch, 2024)
-    services.save_answers(hospital, assessment, PART1)
-    assessment.attachments.create(item="drug_cost_growth", file_name="报表.pdf", content_type="application/pdf",
-                                  size=1, sha256="0" * 64, stored_as="race", uploaded_by=hospital)  # fmt: skip
-    seen = Assessment.objects.get(pk=assessment.pk).version
+    services.save_answers(hospital, assessment, PART1, version=seen(assessment))
+    attach(assessment, hospital, "race")
+    shown = seen(assessment)
     changed = {**PART1, ("prepayment", None): {"prepayment": "部分完成"}}
 
     outcomes = at_once(
-        lambda: services.save_answers(hospital, assessment, changed, version=seen),
-        lambda: services.submit_assessment(hospital, assessment, version=seen),
+        lambda: services.save_answers(hospital, assessment, changed, version=shown),
+        lambda: services.submit_assessment(hospital, assessment, version=shown),
     )
 
     winners, losers = winners_and_losers(outcomes)

@@ -18,25 +18,37 @@ from django.utils import timezone
 
 from vbp.accounts.models import Role, User
 from vbp.assessment import offline, scoring, services
-from vbp.assessment.models import Assessment, ProductScore
+from vbp.assessment.models import Answer, Assessment, ProductScore
 from vbp.audit.models import AuditEvent
 from vbp.catalog.models import Batch, Hospital
 from vbp.core.scoring import ratio_for
 from vbp.platformdata.models import PlatformRecord
 from vbp.rulesets.models import RuleSetVersion
+from vbp.ui.export import HEADER_ROWS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 BATCH = "国家第一批集中带量采购"
 YEAR = 2024
 # spec/domain.md, Review workflow: the Wuhan template's columns, in order.
-WUHAN_COLUMNS = ["区域", "医疗机构编号", "医疗机构名称", "品种序号", "品种名称", "规格", "约定采购量完成率得分",
-                 "30天回款率得分", "药品费用增长率得分", "非中选产品采购量占比得分", "非中选产品采购金额占比得分",
-                 "疗效近似的其它通用名药品费用情况得分", "线下采购占比得分", "执行集采政策的违规次数得分",
-                 "价格违规次数得分", "集采中选药品规范流转得分", "医疗机构自评总分", "医保考核评分"]  # fmt: skip
-SELF_SCORES = {"completion": "20", "payment_30d": "20", "drug_cost_growth": "10", "nonselected_volume_share": "5",
-               "nonselected_amount_share": "5", "similar_efficacy": "5", "offline_share": "15",
-               "policy_violations": "8", "price_violations": "6", "circulation_violations": "0"}  # fmt: skip
+WUHAN_COLUMNS = [
+    *("区域", "医疗机构编号", "医疗机构名称", "品种序号", "品种名称", "规格", "约定采购量完成率得分", "30天回款率得分"),
+    *("药品费用增长率得分", "非中选产品采购量占比得分", "非中选产品采购金额占比得分"),
+    *("疗效近似的其它通用名药品费用情况得分", "线下采购占比得分", "执行集采政策的违规次数得分", "价格违规次数得分"),
+    *("集采中选药品规范流转得分", "医疗机构自评总分", "医保考核评分"),
+]
+SELF_SCORES = {
+    "completion": "20",
+    "payment_30d": "20",
+    "drug_cost_growth": "10",
+    "nonselected_volume_share": "5",
+    "nonselected_amount_share": "5",
+    "similar_efficacy": "5",
+    "offline_share": "15",
+    "policy_violations": "8",
+    "price_violations": "6",
+    "circulation_violations": "0",
+}
 SELF_TOTAL = 94
 BUREAU, TOTAL = 17, 16  # 0-based columns of 医保考核评分 and 医疗机构自评总分
 
@@ -66,12 +78,17 @@ def account_of(hospital: Hospital, make_user) -> User:
     return existing or make_user(f"h{hospital.pk}", role=Role.HOSPITAL, hospital=hospital)
 
 
+def seen(assessment) -> int:
+    """The version a page would show now: what a caller acting on the current state passes."""
+    return Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
+
+
 def fill_self_scores(account: User, batch: Batch, *, submit: bool = True) -> Assessment:
     assessment = services.open_assessment(account, account.hospital, batch, YEAR)
     products = services.products_of(account.hospital, batch, YEAR)
     answers = {(code, product.pk): {code: points} for product in products for code, points in SELF_SCORES.items()}
-    services.save_answers(account, assessment, answers)
-    return services.submit_assessment(account, assessment) if submit else assessment
+    assessment = services.save_answers(account, assessment, answers, version=seen(assessment))
+    return services.submit_assessment(account, assessment, version=seen(assessment)) if submit else assessment
 
 
 @pytest.fixture
@@ -125,8 +142,8 @@ def table(response, table_id: str) -> list[tuple[str, ...]]:
     if found is None:
         return []
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), re.S)
-    return [tuple(re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
-            for row in rows]  # fmt: skip
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    return [tuple(re.sub(r"<[^>]+>", "", cell).strip() for cell in row) for row in cells]
 
 
 def stored_scores() -> int:
@@ -172,10 +189,11 @@ def test_each_bureau_exports_only_the_hospitals_it_reviews(client, batch, submit
     province_rows = template_rows(signed_in(client, "demo_province"), batch)[1:]
     other_city_rows = template_rows(signed_in(client, "demo_city2"), batch)[1:]
 
-    assert province_rows and set(Hospital.objects.filter(code__in={row[1] for row in province_rows})
-                                 .values_list("province_direct", flat=True)) == {True}  # fmt: skip
-    assert other_city_rows and set(Hospital.objects.filter(code__in={row[1] for row in other_city_rows})
-                                   .values_list("city__name", flat=True)) == {"大同市"}  # fmt: skip
+    def hospitals(rows):
+        return Hospital.objects.filter(code__in={row[1] for row in rows})
+
+    assert province_rows and set(hospitals(province_rows).values_list("province_direct", flat=True)) == {True}
+    assert other_city_rows and set(hospitals(other_city_rows).values_list("city__name", flat=True)) == {"大同市"}
 
 
 def test_a_draft_self_assessment_is_not_exported(client, batch, make_user):
@@ -196,25 +214,29 @@ def test_the_dry_run_names_every_kind_of_problem_with_its_row_and_column(client,
     other = Hospital.objects.get(name="大同市第三人民医院")
     small = next(row for row in good if row[1] == district_hospitals(batch)[1].code)
     missing = batch.products.exclude(variety_code__in=[row[3] for row in good if row[1] == small[1]]).first()
-    content = workbook([
-        good[0],                                                   # row 2: fine
-        ["小店区", "H99999999", "无此医院", *good[1][3:]],          # row 3: unknown hospital
-        [*good[1][:3], "GC1_99", *good[1][4:]],                    # row 4: unknown variety
-        [*good[1][:BUREAU], 120],                                  # row 5: out of range
-        [*good[2][:BUREAU], "八十"],                               # row 6: not a number
-        good[0],                                                   # row 7: duplicate of row 2
-        ["平城区", other.code, other.name, *good[3][3:]],            # row 8: another bureau's hospital
-        [*good[4][:7], "满分", *good[4][8:]],                       # row 9: an item that is not a number
-        [*small[:3], missing.variety_code, *small[4:]],            # row 10: a product it has no data of
-    ])  # fmt: skip
+    content = workbook(
+        [
+            good[0],  # row 2: fine
+            ["小店区", "H99999999", "无此医院", *good[1][3:]],  # row 3: unknown hospital
+            [*good[1][:3], "GC1_99", *good[1][4:]],  # row 4: unknown variety
+            [*good[1][:BUREAU], 120],  # row 5: out of range
+            [*good[2][:BUREAU], "八十"],  # row 6: not a number
+            good[0],  # row 7: duplicate of row 2
+            ["平城区", other.code, other.name, *good[3][3:]],  # row 8: another bureau's hospital
+            [*good[4][:7], "满分", *good[4][8:]],  # row 9: an item that is not a number
+            [*small[:3], missing.variety_code, *small[4:]],  # row 10: a product it has no data of
+        ]
+    )
 
     response = upload(client, batch, content)
 
     problems = table(response, "problems")
     places = {(row, column) for _, row, column, _ in problems}
-    assert places == {("3", "B（医疗机构编号）"), ("4", "D（品种序号）"), ("5", "R（医保考核评分）"),
-                      ("6", "R（医保考核评分）"), ("7", "B（医疗机构编号）、D（品种序号）"), ("8", "B（医疗机构编号）"),
-                      ("9", "H（30天回款率得分）"), ("10", "D（品种序号）")}  # fmt: skip
+    hospital, variety, score = "B（医疗机构编号）", "D（品种序号）", "R（医保考核评分）"
+    assert places == {
+        *(("3", hospital), ("4", variety), ("5", score), ("6", score), ("7", f"{hospital}、{variety}")),
+        *(("8", hospital), ("9", "H（30天回款率得分）"), ("10", variety)),
+    }
     messages = {row: message for _, row, _, message in problems}
     assert "本局审核的医疗机构中没有编号为“H99999999”的机构" in messages["3"]
     assert "本批次没有品种序号“GC1_99”" in messages["4"]
@@ -249,10 +271,8 @@ def test_a_self_total_that_is_not_the_sum_of_its_items_is_flagged_but_not_refuse
     response = upload(client, batch, content)
 
     assert table(response, "problems") == []
-    assert table(response, "warnings") == [
-        ("考核评分", "3", "Q（医疗机构自评总分）",
-         "医疗机构自评总分为 90，各项得分合计为 94，二者不一致；系统按医疗机构填报的各项得分计算，不采用此总分"),
-    ]  # fmt: skip
+    differs = "医疗机构自评总分为 90，各项得分合计为 94，二者不一致；系统按医疗机构填报的各项得分计算，不采用此总分"
+    assert table(response, "warnings") == [("考核评分", "3", "Q（医疗机构自评总分）", differs)]
     assert "确认导入" in response.content.decode()
     confirm(client, batch, content)
     assert stored_scores() == len(rows)
@@ -265,12 +285,13 @@ def test_an_item_or_a_name_that_differs_from_the_system_is_flagged(client, batch
 
     warnings = table(upload(client, batch, workbook(rows)), "warnings")
 
+    item = "与医疗机构填报的自评得分 20 不一致；系统以医疗机构填报的为准"
+    total = "医疗机构自评总分为 94，各项得分合计为 92，二者不一致；系统按医疗机构填报的各项得分计算，不采用此总分"
     assert warnings == [
-        ("考核评分", "2", "G（约定采购量完成率得分）", "与医疗机构填报的自评得分 20 不一致；系统以医疗机构填报的为准"),
-        ("考核评分", "2", "Q（医疗机构自评总分）",
-         "医疗机构自评总分为 94，各项得分合计为 92，二者不一致；系统按医疗机构填报的各项得分计算，不采用此总分"),
+        ("考核评分", "2", "G（约定采购量完成率得分）", item),
+        ("考核评分", "2", "Q（医疗机构自评总分）", total),
         ("考核评分", "3", "C（医疗机构名称）", f"医疗机构名称与编号不符，系统中为“{name}”"),
-    ]  # fmt: skip
+    ]
 
 
 def test_a_hospital_that_has_not_submitted_cannot_be_scored(client, batch, make_user):
@@ -316,6 +337,8 @@ def test_confirm_stores_the_bureaus_score_and_the_ratio_the_core_gives_it(client
 
     preview = upload(client, batch, content)
     assert len(table(preview, "preview")) == len(rows)
+    assert f'data-confirm="{offline.CONFIRM}"' in preview.content.decode()
+    assert "（提交后不能修改）" in offline.CONFIRM
     assert stored_scores() == 0  # the dry run writes nothing
     done = confirm(client, batch, content)
 
@@ -330,14 +353,57 @@ def test_confirm_stores_the_bureaus_score_and_the_ratio_the_core_gives_it(client
     assert stored_scores() == len(rows)
     for assessment in Assessment.objects.filter(pk__in=versions):
         assert assessment.version == versions[assessment.pk] + 1
-        event = AuditEvent.objects.get(object_type="assessment.assessment", object_id=str(assessment.pk),
-                                       message__startswith="考核数据上传")  # fmt: skip
+        event = AuditEvent.objects.get(
+            object_type="assessment.assessment", object_id=str(assessment.pk), message__startswith="考核数据上传"
+        )
         assert event.username == "demo_district"
     hospitals = table(done, "hospitals")
-    assert {(row[2], row[6]) for row in hospitals} == {
-        (a.hospital.code, f"{len(list(services.products_of(a.hospital, batch, YEAR)))} / "
-                          f"{len(list(services.products_of(a.hospital, batch, YEAR)))}") for a in submitted
-    }  # fmt: skip
+    counts = {a.hospital.code: services.products_of(a.hospital, batch, YEAR).count() for a in submitted}
+    assert {(row[1], row[5]) for row in hospitals} == {(code, f"{n} / {n}") for code, n in counts.items()}
+
+
+def test_the_imported_score_is_the_review_no_item_is_left_to_pass(client, batch, submitted):
+    """Seed 001 §4.1: 医保考核评分 is the district's review; every product scored finishes Part 2 (audited)."""
+    rows = scored(template_rows(signed_in(client, "demo_district"), batch)[1:], 85)
+    first, second = submitted
+    partial = [row for row in rows if row[1] != second.hospital.code or row[3] != rows[-1][3]]  # one product unscored
+    content = workbook(partial)
+    upload(client, batch, content)
+
+    done = confirm(client, batch, content).content.decode()
+
+    assert "其中 1 家医疗机构全部品种已评分，集采任务完成情况评分审核已提交" in done
+    finished = Assessment.objects.get(pk=first.pk)
+    assert (finished.part1_review, finished.part2_review) == (Assessment.Review.DONE, Assessment.Review.DONE)
+    assert finished.part2_reviewer.username == "demo_district" and finished.part2_reviewed_at is not None
+    assert not finished.answers.filter(decision=Answer.Decision.NONE).exists()
+    assert set(finished.answers.values_list("decision", "reviewer__username")) == {
+        (Answer.Decision.PASS, "demo_district")
+    }
+    event = AuditEvent.objects.get(object_id=str(first.pk), message__startswith="考核数据上传")
+    assert "集采任务完成情况评分审核已提交" in event.message
+    waiting = Assessment.objects.get(pk=second.pk)
+    assert waiting.part2_review != Assessment.Review.DONE
+    unscored = waiting.answers.filter(product__variety_code=rows[-1][3])
+    assert unscored.exists() and set(unscored.values_list("decision", flat=True)) == {Answer.Decision.NONE}
+    assert not waiting.answers.exclude(product__variety_code=rows[-1][3]).filter(decision=Answer.Decision.NONE).exists()
+
+    rest = [row for row in rows if row[1] == second.hospital.code and row[3] == rows[-1][3]]
+    content = workbook(rest)
+    upload(client, batch, content)
+    confirm(client, batch, content)
+    assert Assessment.objects.get(pk=second.pk).part2_review == Assessment.Review.DONE
+
+
+def test_the_template_rows_sort_by_number(client, batch, submitted):
+    rows = template_rows(signed_in(client, "demo_district"), batch)[1:]
+
+    keys = [(row[1], row[3]) for row in rows]
+
+    assert keys == sorted(keys, key=lambda key: (offline.by_number(key[0]), offline.by_number(key[1])))
+    assert offline.by_number("GC2_5") < offline.by_number("GC2_10") < offline.by_number("GC2_29")
+    assert sorted(["T0013", "T0005", "T0003"], key=offline.by_number) == ["T0003", "T0005", "T0013"]
+    assert sorted(["10", "9", "A1"], key=offline.by_number) == ["A1", "9", "10"]
 
 
 def test_a_bad_last_row_of_many_writes_nothing(client, batch, submitted):
@@ -373,10 +439,10 @@ def test_after_the_deadline_nothing_is_uploaded(client, batch, submitted):
 
 def test_a_submitted_part_2_review_is_not_overwritten(client, batch, submitted):
     reviewer = user("demo_district")
-    assessment = services.submit_review(reviewer, submitted[1], 1)
+    assessment = services.submit_review(reviewer, submitted[1], 1, version=seen(submitted[1]))
     for answer in assessment.answers.all():
-        services.review_answer(reviewer, answer, "pass")
-    services.submit_review(reviewer, Assessment.objects.get(pk=assessment.pk), 2)
+        services.review_answer(reviewer, answer, Answer.Decision.PASS, version=seen(assessment))
+    services.submit_review(reviewer, Assessment.objects.get(pk=assessment.pk), 2, version=seen(assessment))
     rows = [r for r in template_rows(signed_in(client, "demo_district"), batch)[1:] if r[1] == assessment.hospital.code]
 
     problems = table(upload(client, batch, workbook(scored(rows, 60))), "problems")
@@ -402,24 +468,31 @@ def test_a_batch_of_another_rule_set_is_not_scored_offline(client):
 def test_the_batch_list_shows_deadlines_and_the_way_of_scoring(client, batch):
     rows = table(signed_in(client, "demo_district").get(reverse("assessment:offline_batches")), "batches")
 
-    wuhan = next(row for row in rows if row[1] == BATCH)
-    assert wuhan[4].startswith(timezone.localtime(batch.fill_deadline).strftime("%Y-%m-%d %H:%M"))
-    assert wuhan[5] == "线下评分"
-    assert next(row for row in rows if row[1] == "国家第一批集中带量采购接续")[4].endswith("已截止")
+    wuhan = next(row for row in rows if row[0] == BATCH)
+    assert wuhan[3].startswith(timezone.localtime(batch.fill_deadline).strftime("%Y-%m-%d %H:%M"))
+    assert wuhan[4] == "线下评分"
+    assert next(row for row in rows if row[0] == "国家第一批集中带量采购接续")[3].endswith("已截止")
 
 
 def test_the_batch_page_lists_the_bureaus_hospitals_with_their_status(client, batch, make_user):
     first, second = district_hospitals(batch)
     fill_self_scores(account_of(first, make_user), batch)
 
-    rows = table(signed_in(client, "demo_district").get(reverse("assessment:offline_batch", args=[batch.pk])),
-                 "hospitals")  # fmt: skip
+    url = reverse("assessment:offline_batch", args=[batch.pk])
+    rows = table(signed_in(client, "demo_district").get(url), "hospitals")
+    found = table(client.get(url, {"name": second.name}), "hospitals")
+    export = openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).getvalue())).active
 
-    assert [(row[2], row[5]) for row in rows] == [(first.code, "已提交"), (second.code, "待填报")]
+    assert [(row[1], row[4]) for row in rows] == [(first.code, "已提交"), (second.code, "待填报")]
+    assert [row[1] for row in found] == [second.code]
+    exported = [row[1] for row in export.iter_rows(min_row=HEADER_ROWS + 2, values_only=True)]
+    assert exported == [first.code, second.code]
 
 
-@pytest.mark.parametrize(("name", "shown"), [("demo_district", True), ("demo_city", True), ("demo_province", True),
-                                             ("demo_hospital", False), ("demo_platform", False)])  # fmt: skip
+MENU = [("demo_district", True), ("demo_city", True), ("demo_province", True)]
+
+
+@pytest.mark.parametrize(("name", "shown"), [*MENU, ("demo_hospital", False), ("demo_platform", False)])
 def test_the_menu_offers_offline_scoring_to_the_reviewing_bureaus(client, name, shown):
     nav = re.search(r"<nav>(.*?)</nav>", signed_in(client, name).get("/").content.decode(), re.S).group(1)
     assert ("结余测算数据上报" in nav) is shown
@@ -458,8 +531,9 @@ def test_a_hospital_sees_the_self_assessments_it_has_to_fill_and_near_deadlines_
 def test_a_hospital_sees_its_reopened_reviews(client, batch, make_user):
     hospital = user("demo_hospital")
     assessment = fill_self_scores(hospital, batch)
-    assessment = services.submit_review(user("demo_city"), assessment, 1)
-    services.reopen_review(user("demo_province"), assessment, 1, "自评分数与平台数据不符")
+    assessment = services.submit_review(user("demo_city"), assessment, 1, version=seen(assessment))
+    reason = "自评分数与平台数据不符"
+    services.reopen_review(user("demo_province"), assessment, 1, reason, version=seen(assessment))
 
     rows = todo_rows(signed_in(client, "demo_hospital"))
 
@@ -470,7 +544,7 @@ def test_a_hospital_sees_its_reopened_reviews(client, batch, make_user):
 
 
 def test_a_reviewing_bureau_sees_what_awaits_review_with_links(client, batch, submitted):
-    services.submit_review(user("demo_city"), submitted[0], 1)
+    services.submit_review(user("demo_city"), submitted[0], 1, version=seen(submitted[0]))
 
     rows = {row[0]: row[1] for row in todo_rows(signed_in(client, "demo_city"))}
     html = client.get("/").content.decode()

@@ -11,6 +11,7 @@ import pytest
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
+from vbp import permissions
 from vbp.accounts.models import Role, User
 from vbp.assessment import scoring, selectors, services
 from vbp.assessment.models import Answer, Assessment, ProductScore
@@ -24,17 +25,25 @@ BATCH = "国家第一批集中带量采购"
 PART1 = {
     ("prepayment", None): {"prepayment": "完成"},
     ("drug_cost_growth", None): {
-        "outpatient_drug_cost": "95.5", "outpatient_drug_cost_last_year": "100",
-        "inpatient_drug_cost": "1100", "inpatient_drug_cost_last_year": "1200",
+        "outpatient_drug_cost": "95.5",
+        "outpatient_drug_cost_last_year": "100",
+        "inpatient_drug_cost": "1100",
+        "inpatient_drug_cost_last_year": "1200",
     },
     ("policy_violations", None): {"policy_violation_count": "0"},
     ("price_violations", None): {"price_violation_count": "0"},
     ("circulation_violations", None): {"circulation_violation_count": "0"},
-}  # fmt: skip
+}
+PASS, REJECT = Answer.Decision.PASS, Answer.Decision.REJECT
 
 
 def user(name: str) -> User:
     return User.objects.get(username=name)
+
+
+def seen(assessment) -> int:
+    """The version a page would show now: what a caller acting on the current state passes."""
+    return Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
 
 
 def hospital_user(hospital_name: str, make_user) -> User:
@@ -47,12 +56,17 @@ def hospital_user(hospital_name: str, make_user) -> User:
 def submit_self_assessment(account: User, batch: str = BATCH) -> Assessment:
     """A hospital fills Part 1, attaches its report and submits: what the review pages start from."""
     assessment = services.open_assessment(account, account.hospital, Batch.objects.get(name=batch), 2024)
-    services.save_answers(account, assessment, PART1)
+    services.save_answers(account, assessment, PART1, version=seen(assessment))
     assessment.attachments.create(
-        item="drug_cost_growth", file_name="卫生健康财务报表.pdf", content_type="application/pdf", size=1,
-        sha256="0" * 64, stored_as=f"review-test-{assessment.pk}", uploaded_by=account,
-    )  # fmt: skip
-    return services.submit_assessment(account, assessment)
+        item="drug_cost_growth",
+        file_name="卫生健康财务报表.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        stored_as=f"review-test-{assessment.pk}",
+        uploaded_by=account,
+    )
+    return services.submit_assessment(account, assessment, version=seen(assessment))
 
 
 @pytest.fixture
@@ -63,10 +77,10 @@ def submitted():
 def review_part1(assessment: Assessment, reviewer: str = "demo_city", reject: str = "") -> Assessment:
     for answer in assessment.answers.filter(product=None):
         if reject and answer.item == reject:
-            services.review_answer(user(reviewer), answer, "reject", "未见预付凭证")
+            services.review_answer(user(reviewer), answer, REJECT, "未见预付凭证", version=seen(assessment))
         else:
-            services.review_answer(user(reviewer), answer, "pass")
-    return services.submit_review(user(reviewer), Assessment.objects.get(pk=assessment.pk), 1)
+            services.review_answer(user(reviewer), answer, PASS, version=seen(assessment))
+    return services.submit_review(user(reviewer), Assessment.objects.get(pk=assessment.pk), 1, version=seen(assessment))
 
 
 def signed_in(client, name: str):
@@ -95,8 +109,8 @@ def page_text(response) -> str:
 def across_the_province(make_user, submitted):
     """Submitted assessments of a 小店区 hospital, another 太原市 hospital, a province-direct one and a 大同市 one,
     and a draft that is not yet anyone's to review."""
-    others = [submit_self_assessment(hospital_user(name, make_user))
-              for name in ("太原市中心医院", "山西省人民医院", "大同市第三人民医院")]  # fmt: skip
+    names = ("太原市中心医院", "山西省人民医院", "大同市第三人民医院")
+    others = [submit_self_assessment(hospital_user(name, make_user)) for name in names]
     draft_user = hospital_user("太原市人民医院", make_user)
     services.open_assessment(draft_user, draft_user.hospital, Batch.objects.get(name=BATCH), 2024)
     return [submitted, *others]
@@ -142,7 +156,7 @@ def test_the_selector_of_reviewed_assessments_agrees_with_the_service_rule():
             .filter(selectors.reviewer_filter(account))
             .values_list("hospital_id", flat=True)
         )
-        expected = {h.pk for h in Hospital.objects.all() if services.is_reviewer(account, h)}
+        expected = {h.pk for h in Hospital.objects.all() if permissions.reviews_hospital(account, h)}
         assert listed_ids == expected, account.username
 
 
@@ -207,12 +221,12 @@ def test_a_draft_is_nobodys_to_review_yet(client):
 # --- Part 1: item by item -------------------------------------------------------------------------------------
 
 
-def decide(client, assessment, item: str, decision: str, reason: str = "", version=None):
+def decide(client, assessment, item: str, decision: str, reason: str = "", version=None, remark: str = ""):
     answer = Answer.objects.get(assessment=assessment, item=item, product=None)
     version = Assessment.objects.get(pk=assessment.pk).version if version is None else version
     return client.post(
         reverse("assessment:review_answer", args=[assessment.pk, answer.pk]),
-        {"decision": decision, "reason": reason, "version": version},
+        {"decision": decision, "reason": reason, "remark": remark, "version": version},
         follow=True,
     )
 
@@ -249,6 +263,23 @@ def test_a_rejected_item_counts_zero_and_shows_its_reason(client, submitted):
     assert 'id="total">25<' in html
 
 
+def test_a_remark_on_an_item_is_kept_shown_to_the_hospital_and_exported(client, submitted):
+    signed_in(client, "demo_city")
+    remark = "已核对银行回单，预付比例为50%"
+
+    html = page_text(decide(client, submitted, "prepayment", "pass", remark=remark))
+
+    assert "货款预付：已通过" in html and f'value="{remark}"' in html and "<th>备注</th>" in html
+    assert Answer.objects.get(assessment=submitted, item="prepayment").remark == remark
+    rows = exported(client.get(reverse("assessment:review_policy"), {"export": "xlsx"}))
+    assert [row[9] for row in rows] == [f"货款预付：{remark}"]  # 备注, after 审核提交时间
+    signed_in(client, "demo_hospital")
+    view = page_text(client.get(reverse("assessment:view_policy_detail", args=[submitted.pk])))
+    assert remark in view and 'name="remark"' not in view
+    page = page_text(client.get(reverse("assessment:self_assessment", args=[submitted.batch_id, 2024])))
+    assert remark in page
+
+
 def test_a_stale_page_is_told_to_refresh(client, submitted):
     signed_in(client, "demo_city")
     seen = Assessment.objects.get(pk=submitted.pk).version
@@ -278,7 +309,7 @@ def test_submitting_needs_every_item_reviewed_then_is_final(client, submitted):
     assert 'name="decision"' not in html
     assert Assessment.objects.get(pk=submitted.pk).part1_review == Assessment.Review.DONE
     assert "不能修改" in page_text(decide(client, submitted, "prepayment", "pass"))
-    assert Answer.objects.get(assessment=submitted, item="prepayment").decision == "reject"
+    assert Answer.objects.get(assessment=submitted, item="prepayment").decision == REJECT
 
 
 # --- Part 2: products ------------------------------------------------------------------------------------------
@@ -293,8 +324,8 @@ def test_part_2_stays_closed_until_part_1_is_submitted(client, submitted):
     assert "请先审核落实集采政策评分" in page_text(client.get(reverse("assessment:review_tasks")))
     detail = client.get(reverse("assessment:review_task_product", args=[submitted.pk, product.pk]))
     assert detail.status_code == 302 and detail["Location"] == products
-    html = page_text(client.post(reverse("assessment:review_submit", args=[submitted.pk, 2]), {"version": 99},
-                                 follow=True))  # fmt: skip
+    submit = reverse("assessment:review_submit", args=[submitted.pk, 2])
+    html = page_text(client.post(submit, {"version": 99}, follow=True))
     assert Assessment.objects.get(pk=submitted.pk).part2_review == Assessment.Review.WAITING
     assert "请刷新页面" in html or "才能审核集采任务完成情况" in html
 
@@ -337,6 +368,25 @@ def test_the_product_list_filters_by_company_generic_name_and_batch_kind(client,
     assert listed(page_text(client.get(url, {"company": "华海"}))) == 2
     assert listed(page_text(client.get(url, {"kind": "provincial"}))) == 0
     assert listed(page_text(client.get(url, {"kind": "national"}))) == len(services.product_results(assessment))
+
+
+def test_a_consumables_batch_speaks_of_consumables(client, make_user):
+    stents = Batch.objects.get(category=Batch.Category.CONSUMABLE)
+    hospital = (
+        Hospital.objects.filter(platformrecord__product__batch=stents, city__code="140100", province_direct=False)
+        .distinct()
+        .first()
+    )
+    assessment = review_part1(submit_self_assessment(hospital_user(hospital.name, make_user), stents.name))
+    signed_in(client, "demo_city")
+    url = reverse("assessment:review_task_products", args=[assessment.pk])
+
+    html = page_text(client.get(url))
+    headers = openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).getvalue())).active[HEADER_ROWS + 1]
+
+    assert "耗材通用名" in html and "规格型号" in html and "药品" not in html.split("<h1>")[1].split("</table>")[0]
+    assert "耗材通用名" in [cell.value for cell in headers] and "药品剂型" not in [cell.value for cell in headers]
+    assert listed(html) == services.products_of(hospital, stents, 2024).count()
 
 
 def test_a_products_platform_items_and_veto_are_shown_read_only_with_their_figures(client, submitted):
@@ -384,9 +434,12 @@ def test_only_the_province_reopens_with_a_reason_and_everyone_concerned_sees_it(
     signed_in(client, "demo_province")
     view = page_text(client.get(reverse("assessment:view_policy_detail", args=[assessment.pk])))
     assert "退回重审" in view and "data-confirm=" in view
+    assert f'name="version" value="{seen(assessment)}"' in view
 
-    assert "须填写原因" in page_text(client.post(url, {"reason": " "}, follow=True))
-    html = page_text(client.post(url, {"reason": "附件与填报不符"}, follow=True))
+    assert "须填写原因" in page_text(client.post(url, {"reason": " ", "version": seen(assessment)}, follow=True))
+    assert "请刷新页面" in page_text(client.post(url, {"reason": "附件与填报不符"}, follow=True))  # no version: stale
+    assert Assessment.objects.get(pk=assessment.pk).part1_review == Assessment.Review.DONE
+    html = page_text(client.post(url, {"reason": "附件与填报不符", "version": seen(assessment)}, follow=True))
 
     assert "已退回重审" in html
     assert Assessment.objects.get(pk=assessment.pk).part1_review == Assessment.Review.PENDING
@@ -406,11 +459,15 @@ def test_the_reopen_form_is_the_provinces_alone(client, submitted):
 # --- menus -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [("demo_city", ["落实集采政策评分审核", "集采任务完成情况评分审核", "评分查看"]), ("demo_hospital", ["评分查看"]),
-     ("demo_platform", []), ("demo_auditor", [])],
-)  # fmt: skip
+MENUS = [
+    ("demo_city", ["落实集采政策评分审核", "集采任务完成情况评分审核", "评分查看"]),
+    ("demo_hospital", ["评分查看"]),
+    ("demo_platform", []),
+    ("demo_auditor", []),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), MENUS)
 def test_the_menu_offers_review_to_bureaus_and_viewing_to_hospitals(client, name, expected):
     html = page_text(signed_in(client, name).get("/"))
     nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
@@ -433,9 +490,10 @@ def test_self_reported_part_2_items_are_reviewed_on_their_products_page(client):
         for product in products
         for item in scoring.reviewed_items(rule_set, 2)
     }
-    services.save_answers(account, assessment, answers)
-    assessment = services.submit_assessment(account, assessment)
-    assessment = services.submit_review(user("demo_city"), assessment, 1)  # the Wuhan scheme has no Part 1 item
+    services.save_answers(account, assessment, answers, version=seen(assessment))
+    assessment = services.submit_assessment(account, assessment, version=seen(assessment))
+    # the Wuhan scheme has no Part 1 item
+    assessment = services.submit_review(user("demo_city"), assessment, 1, version=seen(assessment))
     signed_in(client, "demo_city")
     product = products[0]
     page = reverse("assessment:review_task_product", args=[assessment.pk, product.pk])

@@ -80,8 +80,8 @@ def save(client, url, batch, form=PART1_FORM, **extra):
 
 def upload(client, batch, content: bytes, name: str = "财务报表.pdf", content_type="application/pdf", **headers):
     url = reverse("assessment:self_attachment_upload", args=[batch.pk, 2024])
-    data = {"version": current(batch).version, "item": "drug_cost_growth",
-            "file": upload_file(name, content, content_type)}  # fmt: skip
+    file = upload_file(name, content, content_type)
+    data = {"version": current(batch).version, "item": "drug_cost_growth", "file": file}
     return client.post(url, data, follow=not headers, **headers)
 
 
@@ -182,8 +182,11 @@ def test_saving_scores_the_answers_and_previews_each_products_score_and_ratio(ho
 
 def test_a_bad_value_is_named_beside_its_input_the_typed_values_stay_and_nothing_is_saved(hospital, batch, page_url):
     hospital.get(page_url)
-    form = {**PART1_FORM, "drug_cost_growth.0.outpatient_drug_cost": "九十五",
-            "price_violations.0.price_violation_count": "1.5"}  # fmt: skip
+    form = {
+        **PART1_FORM,
+        "drug_cost_growth.0.outpatient_drug_cost": "九十五",
+        "price_violations.0.price_violation_count": "1.5",
+    }
 
     response = save(hospital, page_url, batch, form)
 
@@ -304,11 +307,12 @@ def test_the_review_outcome_and_a_reopen_reason_are_shown_to_the_hospital(hospit
     city = user("demo_city")
     for answer in current(batch).answers.all():
         if answer.item == "prepayment":
-            services.review_answer(city, answer, "reject", "未见预付凭证")
+            services.review_answer(city, answer, Answer.Decision.REJECT, "未见预付凭证", version=current(batch).version)
         else:
-            services.review_answer(city, answer, "pass")
-    services.submit_review(city, current(batch), 1)
-    services.reopen_review(user("demo_province"), current(batch), 1, "附件与填报不符，请重审")
+            services.review_answer(city, answer, Answer.Decision.PASS, version=current(batch).version)
+    services.submit_review(city, current(batch), 1, version=current(batch).version)
+    reason = "附件与填报不符，请重审"
+    services.reopen_review(user("demo_province"), current(batch), 1, reason, version=current(batch).version)
 
     page = hospital.get(page_url).content.decode()
 
@@ -355,8 +359,8 @@ def test_a_pdf_is_stored_outside_the_web_root_under_a_random_name_with_its_hash(
 
     attachment = Attachment.objects.get()
     assert "已上传 2024年卫生健康财务报表.pdf" in page
-    assert (attachment.item, attachment.content_type, attachment.size) == ("drug_cost_growth", "application/pdf",
-                                                                            len(content))  # fmt: skip
+    kept = (attachment.item, attachment.content_type, attachment.size)
+    assert kept == ("drug_cost_growth", "application/pdf", len(content))
     assert attachment.sha256 == hashlib.sha256(content).hexdigest()
     assert "报表" not in attachment.stored_as and not attachment.stored_as.endswith(".pdf")
     assert (attachment_root / attachment.stored_as).read_bytes() == content
@@ -469,7 +473,8 @@ def test_an_item_without_an_attachment_takes_none(hospital, batch, page_url):
     hospital.get(page_url)
     url = reverse("assessment:self_attachment_upload", args=[batch.pk, 2024])
 
-    page = hospital.post(url, {"item": "prepayment", "file": upload_file("a.pdf", pdf_bytes())}, follow=True)
+    file = upload_file("a.pdf", pdf_bytes())
+    page = hospital.post(url, {"item": "prepayment", "file": file, "version": current(batch).version}, follow=True)
 
     assert "该考核指标不需要上传附件" in page.content.decode()
     assert not Attachment.objects.exists()
@@ -479,19 +484,19 @@ def test_an_item_without_an_attachment_takes_none(hospital, batch, page_url):
 def stored_attachment(batch):
     hospital_user = user("demo_hospital")
     assessment = services.open_assessment(hospital_user, hospital_user.hospital, batch, 2024)
+    upload = upload_file("报表.pdf", pdf_bytes())
     return attachments.store_attachment(
-        hospital_user, assessment, "drug_cost_growth", upload_file("报表.pdf", pdf_bytes())
+        hospital_user, assessment, "drug_cost_growth", upload, version=assessment.version
     )
 
 
+READERS = {"demo_hospital", "demo_city", "demo_district", "demo_province"}
+OTHERS = {"demo_hospital2", "demo_city2", "demo_platform", "demo_auditor", "demo_sysadmin"}
+
+
 @pytest.mark.parametrize(
-    ("username", "status"),
-    [
-        ("demo_hospital", 200), ("demo_city", 200), ("demo_district", 200), ("demo_province", 200),
-        ("demo_hospital2", 404), ("demo_city2", 404), ("demo_platform", 404), ("demo_auditor", 404),
-        ("demo_sysadmin", 404),
-    ],
-)  # fmt: skip
+    ("username", "status"), [*((name, 200) for name in sorted(READERS)), *((name, 404) for name in sorted(OTHERS))]
+)
 def test_only_the_hospital_its_reviewing_bureau_and_the_province_read_an_attachment(
     client, stored_attachment, username, status
 ):

@@ -1,6 +1,7 @@
 """The assessment path through its services: fill, submit, review item by item, submit, score, reopen."""
 
 import datetime
+import inspect
 from decimal import Decimal
 
 import pytest
@@ -17,17 +18,24 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 PART1 = {
     ("prepayment", None): {"prepayment": "完成"},
     ("drug_cost_growth", None): {
-        "outpatient_drug_cost": "95.5", "outpatient_drug_cost_last_year": "100",
-        "inpatient_drug_cost": "1300", "inpatient_drug_cost_last_year": "1200",
+        "outpatient_drug_cost": "95.5",
+        "outpatient_drug_cost_last_year": "100",
+        "inpatient_drug_cost": "1300",
+        "inpatient_drug_cost_last_year": "1200",
     },
     ("policy_violations", None): {"policy_violation_count": "0"},
     ("price_violations", None): {"price_violation_count": "0"},
     ("circulation_violations", None): {"circulation_violation_count": "1"},
-}  # fmt: skip
+}
 
 
 def user(name: str) -> User:
     return User.objects.get(username=name)
+
+
+def seen(assessment) -> int:
+    """The version a page would show now: what a caller acting on the current state passes."""
+    return Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
 
 
 @pytest.fixture
@@ -39,46 +47,56 @@ def assessment():
 
 def attach(assessment):
     assessment.attachments.create(
-        item="drug_cost_growth", file_name="报表.pdf", content_type="application/pdf", size=1, sha256="0" * 64,
-        stored_as=f"test-{assessment.pk}", uploaded_by=user("demo_hospital"),
-    )  # fmt: skip
+        item="drug_cost_growth",
+        file_name="报表.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        stored_as=f"test-{assessment.pk}",
+        uploaded_by=user("demo_hospital"),
+    )
 
 
 def filled(assessment):
-    services.save_answers(user("demo_hospital"), assessment, PART1)
+    services.save_answers(user("demo_hospital"), assessment, PART1, version=seen(assessment))
     attach(assessment)
-    return services.submit_assessment(user("demo_hospital"), assessment)
+    return services.submit_assessment(user("demo_hospital"), assessment, version=seen(assessment))
 
 
 def test_answers_are_scored_by_the_core_as_they_are_saved(assessment):
-    services.save_answers(user("demo_hospital"), assessment, PART1)
+    services.save_answers(user("demo_hospital"), assessment, PART1, version=seen(assessment))
     points = dict(Answer.objects.values_list("item", "self_points"))
-    assert points == {"prepayment": 20, "drug_cost_growth": 5, "policy_violations": 5, "price_violations": 5,
-                      "circulation_violations": 0}  # fmt: skip
+    expected = {"prepayment": 20, "drug_cost_growth": 5, "policy_violations": 5, "price_violations": 5}
+    assert points == {**expected, "circulation_violations": 0}
 
 
 def test_a_malformed_answer_is_refused_with_its_item_and_nothing_is_saved(assessment):
     bad = {**PART1, ("prepayment", None): {"prepayment": "大概完成"}}
     with pytest.raises(services.AssessmentRefused, match="货款预付"):
-        services.save_answers(user("demo_hospital"), assessment, bad)
+        services.save_answers(user("demo_hospital"), assessment, bad, version=seen(assessment))
     assert not Answer.objects.exists()
 
 
 def test_submitting_needs_every_item_and_the_attachment(assessment):
-    services.save_answers(user("demo_hospital"), assessment, PART1)
+    services.save_answers(user("demo_hospital"), assessment, PART1, version=seen(assessment))
     with pytest.raises(services.AssessmentRefused, match="卫生健康财务报表"):
-        services.submit_assessment(user("demo_hospital"), assessment)
+        services.submit_assessment(user("demo_hospital"), assessment, version=seen(assessment))
     attach(assessment)
-    submitted = services.submit_assessment(user("demo_hospital"), assessment)
+    submitted = services.submit_assessment(user("demo_hospital"), assessment, version=seen(assessment))
     assert (submitted.status, submitted.part1_review) == (Assessment.Status.SUBMITTED, Assessment.Review.PENDING)
     with pytest.raises(services.AssessmentRefused, match="已提交"):
-        services.save_answers(user("demo_hospital"), submitted, PART1)
+        services.save_answers(user("demo_hospital"), submitted, PART1, version=seen(submitted))
 
 
 def test_nothing_can_be_filled_after_the_deadline(assessment):
     Batch.objects.filter(pk=assessment.batch_id).update(fill_deadline=timezone.now() - datetime.timedelta(hours=1))
     with pytest.raises(services.AssessmentRefused, match="已过填报截止时间"):
-        services.save_answers(user("demo_hospital"), assessment, PART1)
+        services.save_answers(user("demo_hospital"), assessment, PART1, version=seen(assessment))
+
+
+def decide(reviewer, answer, decision, reason="", remark=""):
+    version = seen(answer.assessment)
+    return services.review_answer(reviewer, answer, decision, reason, remark, version=version)
 
 
 def test_the_city_bureau_reviews_rejects_with_a_reason_and_part_2_then_opens(assessment):
@@ -86,19 +104,20 @@ def test_the_city_bureau_reviews_rejects_with_a_reason_and_part_2_then_opens(ass
     city = user("demo_city")
     answers = {answer.item: answer for answer in assessment.answers.all()}
     with pytest.raises(services.AssessmentRefused, match="驳回须填写驳回原因"):
-        services.review_answer(city, answers["prepayment"], "reject")
+        decide(city, answers["prepayment"], Answer.Decision.REJECT)
     with pytest.raises(services.AssessmentRefused, match="集采任务完成情况"):
-        services.submit_review(city, assessment, 2)
-    services.review_answer(city, answers["prepayment"], "reject", "未见预付凭证")
+        services.submit_review(city, assessment, 2, version=seen(assessment))
+    decide(city, answers["prepayment"], Answer.Decision.REJECT, "未见预付凭证", "与银行流水核对")
     for code in ("drug_cost_growth", "policy_violations", "price_violations"):
-        services.review_answer(city, answers[code], "pass")
+        decide(city, answers[code], Answer.Decision.PASS)
     with pytest.raises(services.AssessmentRefused, match="还有 1 项未审核"):
-        services.submit_review(city, assessment, 1)
-    services.review_answer(city, answers["circulation_violations"], "pass")
+        services.submit_review(city, assessment, 1, version=seen(assessment))
+    decide(city, answers["circulation_violations"], Answer.Decision.PASS)
 
-    assessment = services.submit_review(city, assessment, 1)
+    assessment = services.submit_review(city, assessment, 1, version=seen(assessment))
     assert assessment.part2_review == Assessment.Review.PENDING
-    assessment = services.submit_review(city, assessment, 2)
+    assert Answer.objects.get(pk=answers["prepayment"].pk).remark == "与银行流水核对"
+    assessment = services.submit_review(city, assessment, 2, version=seen(assessment))
 
     scores = ProductScore.objects.filter(assessment=assessment)
     assert scores.exists()
@@ -115,29 +134,38 @@ def test_only_the_reviewing_bureau_reviews(assessment):
     answer = assessment.answers.first()
     for name in ("demo_city2", "demo_province", "demo_hospital", "demo_platform", "demo_auditor"):
         with pytest.raises(services.AssessmentRefused):
-            services.review_answer(user(name), answer, "pass")
+            decide(user(name), answer, Answer.Decision.PASS)
 
 
 def test_a_stale_page_is_told_plainly(assessment):
-    seen = assessment.version
-    services.save_answers(user("demo_hospital"), assessment, PART1, version=seen)
+    shown = assessment.version
+    services.save_answers(user("demo_hospital"), assessment, PART1, version=shown)
     with pytest.raises(services.StaleAssessment, match="请刷新页面"):
-        services.save_answers(user("demo_hospital"), assessment, PART1, version=seen)
+        services.save_answers(user("demo_hospital"), assessment, PART1, version=shown)
+
+
+def test_every_verb_requires_the_version_the_user_saw(assessment):
+    for verb in (services.save_answers, services.submit_assessment, services.submit_review, services.reopen_review):
+        assert inspect.signature(verb).parameters["version"].default is inspect.Parameter.empty, verb.__name__
+    assert inspect.signature(services.review_answer).parameters["version"].default is inspect.Parameter.empty
 
 
 def test_only_the_province_reopens_with_a_reason_and_it_is_audited(assessment):
     assessment = filled(assessment)
     city = user("demo_city")
     for answer in assessment.answers.all():
-        services.review_answer(city, answer, "pass")
-    assessment = services.submit_review(city, assessment, 1)
+        decide(city, answer, Answer.Decision.PASS)
+    assessment = services.submit_review(city, assessment, 1, version=seen(assessment))
     with pytest.raises(services.AssessmentRefused, match="只有省医保局"):
-        services.reopen_review(city, assessment, 1, "复核")
+        services.reopen_review(city, assessment, 1, "复核", version=seen(assessment))
     with pytest.raises(services.AssessmentRefused, match="须填写原因"):
-        services.reopen_review(user("demo_province"), assessment, 1, " ")
+        services.reopen_review(user("demo_province"), assessment, 1, " ", version=seen(assessment))
 
-    assessment = services.reopen_review(user("demo_province"), assessment, 1, "附件与填报不符")
+    assessment = services.reopen_review(
+        user("demo_province"), assessment, 1, "附件与填报不符", version=seen(assessment)
+    )
 
-    assert (assessment.part1_review, assessment.part2_review) == ("pending", "waiting")
+    Review = Assessment.Review
+    assert (assessment.part1_review, assessment.part2_review) == (Review.PENDING, Review.WAITING)
     assert assessment.reopens.get().reason == "附件与填报不符"
     assert AuditEvent.objects.filter(message__contains="附件与填报不符", username="demo_province").exists()

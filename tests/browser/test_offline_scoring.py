@@ -16,9 +16,18 @@ from vbp.rulesets.models import RuleSetVersion
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BATCH = "国家第一批集中带量采购"
-SELF_SCORES = {"completion": "20", "payment_30d": "20", "drug_cost_growth": "10", "nonselected_volume_share": "5",
-               "nonselected_amount_share": "5", "similar_efficacy": "5", "offline_share": "15",
-               "policy_violations": "8", "price_violations": "6", "circulation_violations": "0"}  # fmt: skip
+SELF_SCORES = {
+    "completion": "20",
+    "payment_30d": "20",
+    "drug_cost_growth": "10",
+    "nonselected_volume_share": "5",
+    "nonselected_amount_share": "5",
+    "similar_efficacy": "5",
+    "offline_share": "15",
+    "policy_violations": "8",
+    "price_violations": "6",
+    "circulation_violations": "0",
+}
 
 
 def wuhan_batch_with_submitted_self_scores() -> tuple[Batch, list[Hospital]]:
@@ -33,8 +42,8 @@ def wuhan_batch_with_submitted_self_scores() -> tuple[Batch, list[Hospital]]:
         assessment = services.open_assessment(account, hospital, batch, 2024)
         products = services.products_of(hospital, batch, 2024)
         answers = {(code, p.pk): {code: points} for p in products for code, points in SELF_SCORES.items()}
-        services.save_answers(account, assessment, answers)
-        services.submit_assessment(account, assessment)
+        assessment = services.save_answers(account, assessment, answers, version=assessment.version)
+        services.submit_assessment(account, assessment, version=assessment.version)
     return batch, hospitals
 
 
@@ -62,11 +71,13 @@ def test_the_district_bureau_scores_offline_and_sees_the_stored_ratios(page: Pag
     expect(page.locator("#preview tbody tr").first).to_contain_text("50.00%")
     assert ProductScore.objects.count() == 0  # the dry run wrote nothing
 
-    page.once("dialog", lambda dialog: dialog.accept())
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="确认导入").click()
     expect(page.locator(".messages")).to_contain_text(
         f"已导入 {len(hospitals)} 家医疗机构 {sum(products.values())} 个品种的医保考核评分"
     )
+    assert dialogs and "（提交后不能修改）" in dialogs[0]  # the scores are the review: final
     first = hospitals[0]
     row = page.locator("#hospitals tr", has_text=first.name)
     expect(row).to_contain_text(f"{products[first.pk]} / {products[first.pk]}")
@@ -76,6 +87,7 @@ def test_the_district_bureau_scores_offline_and_sees_the_stored_ratios(page: Pag
     for index in range(products[first.pk]):
         expect(rows.nth(index)).to_contain_text("85")
         expect(rows.nth(index)).to_contain_text("50.00%")
+        expect(rows.nth(index)).to_contain_text("已审核")  # the imported score is the review: no 通过 to click
     assert set(ProductScore.objects.values_list("bureau_score", flat=True)) == {85}
 
 

@@ -17,13 +17,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PART1 = {
     ("prepayment", None): {"prepayment": "完成"},
     ("drug_cost_growth", None): {
-        "outpatient_drug_cost": "95.5", "outpatient_drug_cost_last_year": "100",
-        "inpatient_drug_cost": "1100", "inpatient_drug_cost_last_year": "1200",
+        "outpatient_drug_cost": "95.5",
+        "outpatient_drug_cost_last_year": "100",
+        "inpatient_drug_cost": "1100",
+        "inpatient_drug_cost_last_year": "1200",
     },
     ("policy_violations", None): {"policy_violation_count": "0"},
     ("price_violations", None): {"price_violation_count": "0"},
     ("circulation_violations", None): {"circulation_violation_count": "0"},
-}  # fmt: skip
+}
 PASSED = ["drug_cost_growth", "policy_violations", "price_violations", "circulation_violations"]
 
 
@@ -31,12 +33,17 @@ def submitted_self_assessment() -> Assessment:
     hospital = User.objects.get(username="demo_hospital")
     batch = Batch.objects.get(name="国家第一批集中带量采购")
     assessment = services.open_assessment(hospital, hospital.hospital, batch, 2024)
-    services.save_answers(hospital, assessment, PART1)
+    assessment = services.save_answers(hospital, assessment, PART1, version=assessment.version)
     assessment.attachments.create(
-        item="drug_cost_growth", file_name="卫生健康财务报表.pdf", content_type="application/pdf", size=1,
-        sha256="0" * 64, stored_as="browser-review-flow", uploaded_by=hospital,
-    )  # fmt: skip
-    return services.submit_assessment(hospital, assessment)
+        item="drug_cost_growth",
+        file_name="卫生健康财务报表.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        stored_as="browser-review-flow",
+        uploaded_by=hospital,
+    )
+    return services.submit_assessment(hospital, assessment, version=assessment.version)
 
 
 def menu(page: Page, label: str) -> None:
@@ -63,8 +70,10 @@ def test_the_city_bureau_reviews_both_parts_and_the_hospital_sees_its_scores(pag
     prepayment.get_by_role("button", name="驳回").click()  # no reason: refused, nothing changes
     expect(page.locator(".messages")).to_contain_text("驳回须填写驳回原因")
     prepayment.get_by_label("货款预付驳回原因").fill("未见预付凭证")
+    prepayment.get_by_label("货款预付备注").fill("已电话核实")
     prepayment.get_by_role("button", name="驳回").click()
     expect(page.locator(".messages")).to_contain_text("货款预付：已驳回")
+    expect(page.locator("#item-prepayment")).to_contain_text("已电话核实")
     for code in PASSED:
         page.locator(f"#item-{code}").get_by_role("button", name="通过").click()
         expect(page.locator(f"#item-{code}")).to_contain_text("通过")
@@ -89,7 +98,7 @@ def test_the_city_bureau_reviews_both_parts_and_the_hospital_sees_its_scores(pag
 
     page.get_by_role("button", name="退出").click()
     assert login(page, "demo_hospital", "demo2024!")
-    menu(page, "评分查看")
+    menu(page, "落实集采政策评分查看")
     expect(page.locator("#assessments")).to_contain_text("已审核")
     page.get_by_role("link", name="集采任务完成情况评分查看").click()
     page.locator("#assessments tr", has_text="太原市小店区人民医院").get_by_role("link", name="查看").click()
@@ -99,4 +108,5 @@ def test_the_city_bureau_reviews_both_parts_and_the_hospital_sees_its_scores(pag
         expect(row).to_contain_text(percent(score.retention_ratio))
     page.get_by_role("link", name="落实集采政策评分", exact=True).click()
     expect(page.locator("#item-prepayment")).to_contain_text("未见预付凭证")
+    expect(page.locator("#item-prepayment")).to_contain_text("已电话核实")
     expect(page.locator("#total")).to_have_text("25")

@@ -193,7 +193,7 @@ def test_the_security_administrator_authorises_a_business_account_and_is_audited
         ({"role": Role.CITY, "region": "140000"}, "应为地市级"),
         ({"role": Role.HOSPITAL}, "须指定所属医疗机构"),
         ({"role": Role.PROVINCE}, "须指定所属行政区划"),
-        ({"role": Role.HOSPITAL, "hospital_code": "X" * 31}, "不超过 30 字符"),
+        ({"role": Role.HOSPITAL, "hospital_code": "X" * 31}, "最多 30 个字"),
         ({"role": Role.HOSPITAL, "hospital_code": "NOPE\x00"}, "空字符"),
         ({"role": Role.HOSPITAL, "hospital_code": "NOPE"}, "没有编码为“NOPE”的医疗机构"),
     ],

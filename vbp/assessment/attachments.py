@@ -2,7 +2,8 @@
 
 A file is judged by its first bytes, never by its name or the type the browser sent;
 it is stored outside the web root under a random name with its SHA-256 (vbp.files does
-both), and read back only by the hospital itself, its reviewing bureau and the province bureau.
+both), and read back only by the hospital itself, its reviewing bureau and the province bureau
+(permissions.reads_assessment_attachment, on an attachment found through its scope).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 from django.db import transaction
 
 from vbp import files
-from vbp.accounts.models import Role
 from vbp.assessment import scoring, services
 from vbp.assessment.models import Assessment, Attachment
 from vbp.assessment.services import AssessmentRefused
@@ -26,7 +26,7 @@ def attachment_items(assessment: Assessment) -> list:
     return [item for item in scoring.rule_set_for(assessment).items if item.attachment]
 
 
-def store_attachment(user, assessment: Assessment, item_code: str, uploaded_file, *, version=None) -> Attachment:
+def store_attachment(user, assessment: Assessment, item_code: str, uploaded_file, *, version: int) -> Attachment:
     """Keep ``uploaded_file`` as proof of the item ``item_code``, while the hospital may still fill its assessment.
 
     The page's ``version`` is checked but not bumped: an upload changes no answer, so
@@ -42,12 +42,12 @@ def store_attachment(user, assessment: Assessment, item_code: str, uploaded_file
         attachment = Attachment.objects.create(
             assessment=assessment, uploaded_by=user, item=item.code, **stored.fields()
         )
-        record_change(user, Kind.CREATE, attachment, after=snapshot(attachment),
-                      message=f"上传{item.name}附件（{item.attachment}）")  # fmt: skip
+        message = f"上传{item.name}附件（{item.attachment}）"
+        record_change(user, Kind.CREATE, attachment, after=snapshot(attachment), message=message)
     return attachment
 
 
-def delete_attachment(user, attachment: Attachment, *, version=None) -> None:
+def delete_attachment(user, attachment: Attachment, *, version: int) -> None:
     """Remove an attachment before the assessment is submitted; the file goes once the deletion is committed."""
     with transaction.atomic():
         assessment = services._locked(attachment.assessment, version)
@@ -58,23 +58,6 @@ def delete_attachment(user, attachment: Attachment, *, version=None) -> None:
         record_change(user, Kind.DELETE, attachment, before=before, message=f"删除附件 {attachment.file_name}")
         attachment.delete()
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
-
-
-def can_read_attachment(user, attachment: Attachment) -> bool:
-    """The hospital itself, its reviewing bureau and the province bureau."""
-    hospital = attachment.assessment.hospital
-    return (
-        services.is_own_hospital(user, hospital)
-        or services.is_reviewer(user, hospital)
-        or (user.is_authenticated and user.is_active and user.role == Role.PROVINCE)
-    )
-
-
-def readable_attachments(user):
-    """Attachments in ``user``'s scope whose assessment they may read."""
-    return Attachment.objects.filter(assessment__in=Assessment.objects.visible_to(user)).select_related(
-        "assessment__hospital"
-    )
 
 
 def stored_path(attachment: Attachment) -> Path:

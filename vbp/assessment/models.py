@@ -38,13 +38,21 @@ class Assessment(models.Model):
     part1_reviewed_at = models.DateTimeField("落实集采政策评分审核提交时间", null=True, blank=True)
     part2_reviewed_at = models.DateTimeField("集采任务完成情况评分审核提交时间", null=True, blank=True)
     part1_reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="落实集采政策评分审核人", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name="落实集采政策评分审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     part2_reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="集采任务完成情况评分审核人", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name="集采任务完成情况评分审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     version = models.PositiveIntegerField("版本", default=1)  # every change bumps it: the optimistic check
 
     scope_path = "hospital__"
@@ -74,10 +82,14 @@ class Answer(models.Model):
     self_points = models.DecimalField("自评得分", max_digits=6, decimal_places=2)
     decision = models.CharField("审核结果", max_length=10, choices=Decision.choices, blank=True, default="")
     reason = models.CharField("驳回原因", max_length=500, blank=True)
+    remark = models.CharField("备注", max_length=500, blank=True)  # the reviewer's remark (seed 000 §1.3)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+
+    scope_path = "assessment__hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["assessment", "product", "item"]
@@ -104,6 +116,9 @@ class Attachment(StoredFileFields):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="attachments")
     item = models.CharField("考核指标", max_length=50)
 
+    scope_path = "assessment__hospital__"
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["uploaded_at"]
         verbose_name = verbose_name_plural = "附件"
@@ -128,6 +143,9 @@ class ProductScore(models.Model):
     bureau_score = models.DecimalField("医保考核评分", max_digits=6, decimal_places=2, null=True, blank=True)
     computed_at = models.DateTimeField("计算时间", auto_now=True)
 
+    scope_path = "assessment__hospital__"
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["assessment", "product"]
         constraints = [models.UniqueConstraint(fields=["assessment", "product"], name="unique_product_score")]
@@ -145,6 +163,9 @@ class Reopen(models.Model):
     reason = models.CharField("退回原因", max_length=500)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="退回人", on_delete=models.PROTECT)
     at = models.DateTimeField("退回时间", auto_now_add=True)
+
+    scope_path = "assessment__hospital__"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]

@@ -14,18 +14,23 @@ Only submitted self-assessments are exported and scored: a draft can still chang
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import polars as pl
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from vbp import permissions
 from vbp.assessment import scoring, selectors, services
-from vbp.assessment.models import Answer, Assessment, ProductScore
+from vbp.assessment.models import Answer, Assessment, PendingScoreUpload, ProductScore
 from vbp.audit.services import Kind, record_change
 from vbp.calc.problems import Problem
 from vbp.calc.xlsx import Validation, Worksheet, write_xlsx
@@ -41,6 +46,11 @@ from vbp.rulesets.services import rule_set_of
 
 SHEET = "考核评分"
 HUNDRED = Decimal(100)
+PENDING_KEPT = datetime.timedelta(days=1)  # an upload not confirmed by then is dropped
+CONFIRM = (  # 确认导入 asks first: the scores are the review, and what they finish is final
+    "确认导入后，医保考核评分即为审核结果：已评分品种的审核完成，全部品种已评分的医疗机构"
+    "集采任务完成情况评分审核随即提交，并据此计算结余留用比例（提交后不能修改）。确定导入？"
+)
 
 # The template's item columns (spec/domain.md, Review workflow) and the wuhan preset's item each one holds.
 ITEM_COLUMNS = (
@@ -100,13 +110,13 @@ def _offline(rule_set: RuleSet) -> bool:
 
 
 def _records(user):
-    """Platform records of the hospitals ``user`` reviews (services.is_reviewer, as a filter)."""
-    if not selectors.reviews_assessments(user):
+    """Platform records of the hospitals ``user`` reviews (permissions.reviews_hospital, as a filter)."""
+    if not permissions.reviews_assessments(user):
         return PlatformRecord.objects.none()
     return PlatformRecord.objects.visible_to(user).filter(selectors.reviewer_filter(user))
 
 
-def batch_rows(user, name: str = "") -> list[dict]:
+def batch_rows(user) -> list[dict]:
     """The batches the bureau's hospitals have platform data in: deadline, way of scoring, hospitals, latest year."""
     counts = {
         row["product__batch"]: row
@@ -114,14 +124,17 @@ def batch_rows(user, name: str = "") -> list[dict]:
         .values("product__batch")
         .annotate(hospitals=Count("hospital", distinct=True), latest=Max("year"))
     }
-    batches = Batch.objects.filter(pk__in=counts).select_related("rule_set")
-    if name:
-        batches = batches.filter(name__contains=name)
+    batches = Batch.objects.visible_to(user).filter(pk__in=counts).select_related("rule_set")
     return [
-        {"batch": batch, "hospitals": counts[batch.pk]["hospitals"], "latest": counts[batch.pk]["latest"],
-         "offline": uses_offline_scoring(batch.rule_set), "closed": services.deadline_passed(batch)}
+        {
+            "batch": batch,
+            "hospitals": counts[batch.pk]["hospitals"],
+            "latest": counts[batch.pk]["latest"],
+            "offline": uses_offline_scoring(batch.rule_set),
+            "closed": services.deadline_passed(batch),
+        }
         for batch in batches
-    ]  # fmt: skip
+    ]
 
 
 def years_of(user, batch: Batch) -> list[int]:
@@ -151,29 +164,30 @@ def area_of(hospital: Hospital) -> str:
     return hospital.district.name if hospital.district_id else hospital.city.name
 
 
-def hospital_rows(user, batch: Batch, year: int, name: str = "") -> list[dict]:
-    """The bureau's hospitals in the batch-year: products assessed, self-assessment status, products scored."""
+def _count(queryset: QuerySet, by: str) -> Coalesce:
+    """How many rows of ``queryset`` each outer hospital has (``by``: the path to the hospital), as an annotation."""
+    counted = queryset.filter(**{by: OuterRef("pk")}).order_by().values(by).annotate(count=Count("pk"))
+    return Coalesce(Subquery(counted.values("count")[:1], output_field=IntegerField()), Value(0))
+
+
+def hospitals_of(user, batch: Batch, year: int) -> QuerySet:
+    """The bureau's hospitals in the batch-year, each with ``products`` assessed, its ``assessment_id`` and
+    ``assessment_status`` (if it opened one) and ``scored`` (products with a 医保考核评分)."""
     records = _records(user).filter(product__batch=batch, year=year)
-    products = dict(records.values("hospital").annotate(count=Count("product")).values_list("hospital", "count"))
-    hospitals = Hospital.objects.filter(pk__in=products).select_related("city", "district").order_by("code")
-    if name:
-        hospitals = hospitals.filter(name__contains=name)
-    assessments = {a.hospital_id: a for a in Assessment.objects.filter(batch=batch, year=year, hospital__in=hospitals)}
-    scored = dict(
-        ProductScore.objects.filter(assessment__in=assessments.values(), bureau_score__isnull=False)
-        .values("assessment__hospital")
-        .annotate(count=Count("pk"))
-        .values_list("assessment__hospital", "count")
+    assessments = Assessment.objects.filter(hospital=OuterRef("pk"), batch=batch, year=year)
+    scores = ProductScore.objects.filter(assessment__batch=batch, assessment__year=year, bureau_score__isnull=False)
+    return (
+        Hospital.objects.visible_to(user)
+        .filter(pk__in=records.values("hospital"))
+        .select_related("city", "district")
+        .annotate(
+            products=_count(records, "hospital"),
+            assessment_id=Subquery(assessments.values("pk")[:1]),
+            assessment_status=Subquery(assessments.values("status")[:1]),
+            scored=_count(scores, "assessment__hospital"),
+        )
+        .order_by("code")
     )
-    rows = []
-    for hospital in hospitals:
-        assessment = assessments.get(hospital.pk)
-        submitted = assessment is not None and assessment.status == Assessment.Status.SUBMITTED
-        status = Assessment.Status.SUBMITTED if submitted else Assessment.Status.DRAFT
-        rows.append({"hospital": hospital, "area": area_of(hospital), "products": products[hospital.pk],
-                     "assessment": assessment if submitted else None, "status": status.label,
-                     "scored": scored.get(hospital.pk, 0)})  # fmt: skip
-    return rows
 
 
 # --- 导出模版 ------------------------------------------------------------------------------
@@ -185,24 +199,36 @@ def template_rows(user, batch: Batch, year: int) -> list[list]:
         _records(user)
         .filter(product__batch=batch, year=year)
         .select_related("hospital__city", "hospital__district", "product")
-        .order_by("hospital__code", "product__variety_code")
     )
     points = defaultdict(dict)
     answers = Answer.objects.filter(
-        assessment__batch=batch, assessment__year=year, assessment__status=Assessment.Status.SUBMITTED,
-        assessment__hospital__in=records.values("hospital"), product__isnull=False, item__in=ITEM_CODES,
-    ).values_list("assessment__hospital", "product", "item", "self_points")  # fmt: skip
+        assessment__batch=batch,
+        assessment__year=year,
+        assessment__status=Assessment.Status.SUBMITTED,
+        assessment__hospital__in=records.values("hospital"),
+        product__isnull=False,
+        item__in=ITEM_CODES,
+    ).values_list("assessment__hospital", "product", "item", "self_points")
     for hospital_id, product_id, item, self_points in answers:
         points[hospital_id, product_id][item] = self_points
     rows = []
-    for record in records:
+    ordered = sorted(records, key=lambda r: (by_number(r.hospital.code), by_number(r.product.variety_code)))
+    for record in ordered:
         hospital, product = record.hospital, record.product
         scores = points.get((hospital.pk, product.pk), {})
         items = [scores.get(code) for code in ITEM_CODES]
         total = sum(items) if all(value is not None for value in items) else None
-        rows.append([area_of(hospital), hospital.code, hospital.name, product.variety_code, product.generic_name,
-                     product.spec, *items, total, None])  # fmt: skip
+        names = [area_of(hospital), hospital.code, hospital.name, product.variety_code, product.generic_name]
+        rows.append([*names, product.spec, *items, total, None])
     return rows
+
+
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def by_number(code: str) -> tuple:
+    """A code's sort key with its runs of digits as numbers: GC2_5 before GC2_10, T0005 before T0013."""
+    return tuple((1, int(part), part) if part.isdigit() else (0, 0, part) for part in _DIGITS.split(code) if part)
 
 
 def template_workbook(user, batch: Batch, year: int) -> bytes:
@@ -234,6 +260,29 @@ def template_workbook(user, batch: Batch, year: int) -> bytes:
     return stream.getvalue()
 
 
+# --- 考核数据上传: the file waiting between its dry run and 确认 -------------------------------------------------
+
+
+def pending_upload(user, batch: Batch, year: int | None) -> PendingScoreUpload | None:
+    """The user's upload of this batch and year waiting for 确认, if any (and not yet too old)."""
+    if year is None:
+        return None
+    fresh = PendingScoreUpload.objects.filter(uploaded_at__gt=timezone.now() - PENDING_KEPT)
+    return fresh.filter(user=user, batch=batch, year=year).first()
+
+
+def keep_upload(user, batch: Batch, year: int, file_name: str, content: bytes) -> PendingScoreUpload:
+    """Keep an upload for its dry run and 确认 (replacing the user's earlier one of this batch and year)."""
+    PendingScoreUpload.objects.filter(uploaded_at__lte=timezone.now() - PENDING_KEPT).delete()
+    pending, _ = PendingScoreUpload.objects.update_or_create(
+        user=user,
+        batch=batch,
+        year=year,
+        defaults={"file_name": file_name[:255], "sha256": hashlib.sha256(content).hexdigest(), "content": content},
+    )
+    return pending
+
+
 # --- 考核数据上传: the dry run --------------------------------------------------------------------
 
 
@@ -261,6 +310,7 @@ class OfflineCheck:
     warnings: list[Problem] = field(default_factory=list)
     rows: list[ScoredRow] = field(default_factory=list)
     blank: int = 0  # rows without a 医保考核评分: left as they are
+    finished: int = 0  # assessments whose Part 2 review the write submitted (every product scored)
 
     @property
     def added(self) -> int:
@@ -313,7 +363,9 @@ class _Checker:
         self.user, self.batch, self.year, self.table = user, batch, year, table
         codes = {show(_cell(cells, table.columns[HOSPITAL_CODE])) for _, cells in table.rows}
         candidates = Hospital.objects.visible_to(user).filter(code__in=codes)
-        self.hospitals = {hospital.code: hospital for hospital in candidates if services.is_reviewer(user, hospital)}
+        self.hospitals = {
+            hospital.code: hospital for hospital in candidates if permissions.reviews_hospital(user, hospital)
+        }
         self.products = {product.variety_code: product for product in Product.objects.filter(batch=batch)}
         self.records = {
             (record.hospital_id, record.product_id): record
@@ -406,8 +458,11 @@ class _Checker:
         items = [values[code] for code in ITEM_CODES]
         total = sum((value for value in items if value is not None), Decimal(0))
         if values["self_total"] is not None and values["self_total"] != total:
-            message = (f"{SELF_TOTAL}为 {_number(values['self_total'])}，各项得分合计为 {_number(total)}，二者不一致；"
-                       "系统按医疗机构填报的各项得分计算，不采用此总分")  # fmt: skip
+            given = _number(values["self_total"])
+            message = (
+                f"{SELF_TOTAL}为 {given}，各项得分合计为 {_number(total)}，二者不一致；"
+                "系统按医疗机构填报的各项得分计算，不采用此总分"
+            )
             result.warnings.append(Problem(sheet, number, self._place(SELF_TOTAL), message))
         if values["hospital_name"] and values["hospital_name"] != hospital.name:
             message = f"医疗机构名称与编号不符，系统中为“{hospital.name}”"
@@ -427,18 +482,15 @@ class _Checker:
             self._problem(result, number, BUREAU_SCORE, refusal)
             return
         rule_set = self._rule_set(assessment)
+        part1, own = self.answers[assessment.pk, None], self.answers[assessment.pk, product.pk]
+        record = self.records[hospital.pk, product.pk]
         try:
-            core, score, ratio = scoring.assess_product(
-                rule_set, self.answers[assessment.pk, None], self.answers[assessment.pk, product.pk],
-                self.records[hospital.pk, product.pk], self.batch, bureau_score,
-            )  # fmt: skip
+            core, score, ratio = scoring.assess_product(rule_set, part1, own, record, self.batch, bureau_score)
         except ScoringInputError as error:
             self._problem(result, number, BUREAU_SCORE, f"无法计算该品种得分：{error}")
             return
-        result.rows.append(
-            ScoredRow(number, hospital, product, assessment, score, core.score, ratio,
-                      self.stored.get((assessment.pk, product.pk)), core)
-        )  # fmt: skip
+        previous = self.stored.get((assessment.pk, product.pk))
+        result.rows.append(ScoredRow(number, hospital, product, assessment, score, core.score, ratio, previous, core))
 
     def _refusal(self, assessment: Assessment | None) -> str:
         if assessment is None or assessment.status != Assessment.Status.SUBMITTED:
@@ -471,10 +523,12 @@ def import_bureau_scores(user, batch: Batch, year: int, file_name: str, content:
     """确认 of 考核数据上传: check the file again under lock, then store every row's 医保考核评分, all or nothing.
 
     Each product's ProductScore gets the bureau's score as its final score and the ratio the core
-    gives that score (scoring.assess_product), under the assessment's rule-set version; each
-    assessment's change is audited and its version bumped, so a review page open elsewhere is stale.
+    gives that score (scoring.assess_product), under the assessment's rule-set version. The score is
+    the review (seed 001 §4.1): the items of the products it scored count as reviewed, and a hospital
+    all of whose products are scored has its Part 2 review submitted (services.finish_by_bureau_scores).
+    Each assessment's change is audited and its version bumped, so a review page open elsewhere is stale.
     """
-    if not selectors.reviews_assessments(user):
+    if not permissions.reviews_assessments(user):
         raise OfflineRefused([Problem(SHEET, None, "", "无权上传考核评分")])
     with transaction.atomic():
         batch = Batch.objects.select_related("rule_set").get(pk=batch.pk)  # today's deadline and rule set
@@ -485,32 +539,27 @@ def import_bureau_scores(user, batch: Batch, year: int, file_name: str, content:
         for row in result.rows:
             by_assessment[row.assessment.pk].append(row)
         for rows in by_assessment.values():
-            _store(user, rows, file_name, sha256)
+            result.finished += _store(user, rows, file_name, sha256)
     return result
 
 
-def _store(user, rows: list[ScoredRow], file_name: str, sha256: str) -> None:
-    """One assessment's rows: its ProductScores, one audit record, the version bumped."""
+def _store(user, rows: list[ScoredRow], file_name: str, sha256: str) -> bool:
+    """One assessment's rows: its ProductScores, its review where the scores finish it, one audit record, the
+    version bumped. Whether its Part 2 review was submitted."""
     assessment = rows[0].assessment
     for row in rows:
-        core = row.core
+        values = services.score_fields(assessment, row.core, row.bureau_score, row.ratio)
         ProductScore.objects.update_or_create(
-            assessment=assessment, product=row.product,
-            defaults={
-                "rule_set_id": assessment.rule_set_id, "part1": core.part1, "part2": core.part2,
-                "score": row.bureau_score, "vetoed": core.vetoed, "retention_ratio": row.ratio,
-                "bureau_score": row.bureau_score,
-                "items": [_jsonable(item.__dict__) for item in core.items],
-                "vetoes": [_jsonable(veto.__dict__) for veto in core.vetoes],
-            },
-        )  # fmt: skip
+            assessment=assessment, product=row.product, defaults={**values, "bureau_score": row.bureau_score}
+        )
+    finished = services.finish_by_bureau_scores(user, assessment)
     Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version + 1)
     assessment.version += 1
     before = {row.product.variety_code: row.previous for row in rows}
     after = {row.product.variety_code: {"医保考核评分": row.bureau_score, "结余留用比例": row.ratio} for row in rows}
     message = f"考核数据上传（{file_name}，SHA-256 {sha256[:16]}）：导入{BUREAU_SCORE} {len(rows)} 个品种"
+    if finished:
+        message += "，全部品种已评分，集采任务完成情况评分审核已提交"
+        after["集采任务完成情况评分审核"] = Assessment.Review.DONE.label
     record_change(user, Kind.UPDATE, assessment, before=before, after=after, message=message)
-
-
-def _jsonable(values: dict) -> dict:
-    return {key: format(value, "f") if isinstance(value, Decimal) else value for key, value in values.items()}
+    return finished

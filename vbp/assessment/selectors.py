@@ -11,10 +11,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from vbp import permissions
 from vbp.accounts.models import Role
 from vbp.accounts.scope import NOTHING
 from vbp.assessment import rule_text, scoring
@@ -25,31 +26,23 @@ from vbp.core.rules import Item, RateBandsRule, RuleSet, Veto
 from vbp.platformdata.models import PlatformRecord
 from vbp.ui.templatetags.vbp_format import money, percent, volume
 
-REVIEW_ROLES = (Role.PROVINCE, Role.CITY, Role.DISTRICT)
-VIEW_ROLES = (*REVIEW_ROLES, Role.HOSPITAL)
-
 # How each platform input is shown: volumes as integers, money with separators, the agreed ratio as a percent.
-VOLUME_INPUTS = {"winning_volume", "generic_total_volume", "actual_volume", "agreed_volume", "base_volume",
-                 "nonselected_volume"}  # fmt: skip
+VOLUME_INPUTS = {
+    "winning_volume",
+    "generic_total_volume",
+    "actual_volume",
+    "agreed_volume",
+    "base_volume",
+    "nonselected_volume",
+}
 PERCENT_INPUTS = {"agreed_ratio"}
 
-
-# --- who sees which pages and rows ---------------------------------------------
-
-
-def reviews_assessments(user) -> bool:
-    """The bureaus have review pages; which hospitals each reviews is ``reviewer_filter``'s business."""
-    return user.is_authenticated and user.is_active and user.role in REVIEW_ROLES
-
-
-def views_scores(user) -> bool:
-    """The 查看 pages: the bureaus, and a hospital for its own assessments."""
-    return user.is_authenticated and user.is_active and user.role in VIEW_ROLES
+# --- who sees which rows ---------------------------------------------------------
 
 
 def reviewer_filter(user) -> Q:
-    """services.is_reviewer as a filter on assessments (tests hold the two together)."""
-    if not reviews_assessments(user):
+    """permissions.reviews_hospital as a filter on assessments (tests hold the two together)."""
+    if not permissions.reviews_assessments(user):
         return NOTHING
     if user.role == Role.PROVINCE:
         return Q(hospital__province_direct=True)
@@ -70,7 +63,7 @@ def assessments_to_review(user) -> QuerySet:
 
 def assessments_to_view(user) -> QuerySet:
     """Submitted assessments this user may look at (查看)."""
-    if not views_scores(user):
+    if not permissions.views_scores(user):
         return Assessment.objects.none()
     return (
         Assessment.objects.visible_to(user)
@@ -142,12 +135,9 @@ def answer_figures(item: Item, answer: Answer | None) -> list[Figure]:
     return [Figure(f.label, inputs.get(f.name, "")) for f in scoring.fields_of(item)]
 
 
-def attachment_link(attachment) -> str | None:
-    """The attachment page, once the self-assessment pages provide it; until then the name alone is shown."""
-    try:
-        return reverse("assessment:self_attachment", args=[attachment.pk])
-    except NoReverseMatch:
-        return None
+def attachment_link(attachment) -> str:
+    """The attachment itself (the hospital, its reviewing bureau and the province may read it)."""
+    return reverse("assessment:self_attachment", args=[attachment.pk])
 
 
 def part1_rows(assessment: Assessment) -> list[ItemRow]:
@@ -171,7 +161,28 @@ def part1_total(rows: list[ItemRow]) -> Decimal:
 
 def undecided(assessment: Assessment, part: int) -> int:
     """How many reported items of a part still wait for 通过 or 驳回."""
-    return assessment.answers.filter(decision="", product__isnull=(part == 1)).count()
+    return assessment.answers.filter(decision=Answer.Decision.NONE, product__isnull=(part == 1)).count()
+
+
+REMARKED = "remarked"  # the attribute the prefetch below fills
+
+
+def with_remarks(assessments: QuerySet, part: int) -> QuerySet:
+    """``assessments`` with their items' 备注 of ``part`` fetched alongside (``remarks`` reads them)."""
+    remarked = Answer.objects.filter(product__isnull=(part == 1)).exclude(remark="").select_related("product")
+    return assessments.prefetch_related(Prefetch("answers", queryset=remarked, to_attr=REMARKED))
+
+
+def remarks(assessment: Assessment, answers=None) -> str:
+    """The reviewer's 备注 on the items, "item（product）：remark" joined: for a list's column and its export."""
+    answers = getattr(assessment, REMARKED) if answers is None else [a for a in answers if a.remark]
+    if not answers:
+        return ""
+    names = {item.code: item.name for item in scoring.rule_set_for(assessment).items}
+    return "；".join(
+        f"{names.get(a.item, a.item)}{f'（{a.product.generic_name}）' if a.product_id else ''}：{a.remark}"
+        for a in answers
+    )
 
 
 def _platform_figure(name: str, inputs: dict) -> Figure:
@@ -221,17 +232,6 @@ def product_rows(assessment: Assessment, result: dict) -> tuple[list[ItemRow], l
     return rows, veto_rows
 
 
-def filter_results(results: list[dict], batch, company: str, generic: str, kind: str) -> list[dict]:
-    """The product list's query form: company and generic name contain the text; the batch kind matches."""
-    if kind and batch.kind != kind:
-        return []
-    return [
-        result
-        for result in results
-        if company in result["product"].company and generic in result["product"].generic_name
-    ]
-
-
 # --- 待办: what waits for this user, on the home page -------------------------------------------------
 
 DEADLINE_NEAR = datetime.timedelta(days=14)
@@ -255,7 +255,7 @@ def todos(user) -> list[Todo]:
         return []
     if user.role == Role.HOSPITAL and user.hospital_id:
         return _hospital_todos(user)
-    if reviews_assessments(user):
+    if permissions.reviews_assessments(user):
         return _reviewer_todos(user)
     return []
 
@@ -277,8 +277,8 @@ def _hospital_todos(user) -> list[Todo]:
         if (batch_id, year) in submitted or batch.rule_set_id is None or deadline_passed(batch):
             continue
         url = reverse("assessment:self_assessment", args=[batch_id, year])
-        waiting.append(Todo(f"{batch.name}（{year}年度）自评{Assessment.Status.DRAFT.label}", url,
-                            deadline=batch.fill_deadline, near=_near(batch.fill_deadline, now)))  # fmt: skip
+        text = f"{batch.name}（{year}年度）自评{Assessment.Status.DRAFT.label}"
+        waiting.append(Todo(text, url, deadline=batch.fill_deadline, near=_near(batch.fill_deadline, now)))
     waiting.sort(key=lambda todo: (todo.deadline is None, todo.deadline or now, todo.text))
     return waiting + _reopened(user)
 
@@ -297,8 +297,8 @@ def _reopened(user) -> list[Todo]:
         seen.add((assessment.pk, reopen.part))  # the latest reopen of a part comes first
         part = "落实集采政策评分" if reopen.part == 1 else "集采任务完成情况评分"
         view = "assessment:view_policy_detail" if reopen.part == 1 else "assessment:view_task_products"
-        reopened.append(Todo(f"{assessment.batch.name}（{assessment.year}年度）{part}已退回重审，待医保部门重新审核",
-                             reverse(view, args=[assessment.pk]), note=f"退回原因：{reopen.reason}"))  # fmt: skip
+        text = f"{assessment.batch.name}（{assessment.year}年度）{part}已退回重审，待医保部门重新审核"
+        reopened.append(Todo(text, reverse(view, args=[assessment.pk]), note=f"退回原因：{reopen.reason}"))
     return reopened
 
 
@@ -308,14 +308,26 @@ def _reviewer_todos(user) -> list[Todo]:
     waiting = assessments_to_review(user)
     pending = Assessment.Review.PENDING
     found = [
-        Todo("落实集采政策评分待审核", f"{reverse('assessment:review_policy')}?status={pending}",
-             count=waiting.filter(part1_review=pending).count()),
-        Todo("集采任务完成情况评分待审核", f"{reverse('assessment:review_tasks')}?status={pending}",
-             count=waiting.filter(part2_review=pending).count()),
-    ]  # fmt: skip
+        Todo(
+            "落实集采政策评分待审核",
+            f"{reverse('assessment:review_policy')}?status={pending}",
+            count=waiting.filter(part1_review=pending).count(),
+        ),
+        Todo(
+            "集采任务完成情况评分待审核",
+            f"{reverse('assessment:review_tasks')}?status={pending}",
+            count=waiting.filter(part2_review=pending).count(),
+        ),
+    ]
     now = timezone.now()
     for batch, count in offline.awaiting_scores(user):
-        found.append(Todo(f"{batch.name} 医保考核评分待上传（结余测算数据上报）",
-                          reverse("assessment:offline_batch", args=[batch.pk]), count=count,
-                          deadline=batch.fill_deadline, near=_near(batch.fill_deadline, now)))  # fmt: skip
+        found.append(
+            Todo(
+                f"{batch.name} 医保考核评分待上传（结余测算数据上报）",
+                reverse("assessment:offline_batch", args=[batch.pk]),
+                count=count,
+                deadline=batch.fill_deadline,
+                near=_near(batch.fill_deadline, now),
+            )
+        )
     return found

@@ -1,16 +1,24 @@
 """The self-assessment form (自评填报): a row per reported item (per product for Part 2), its inputs, and the
-answers read back from a POST, each checked by the core's own scorer so a mistake is named beside its input.
+answers read back from a POST through ``AnswersForm`` (one bounded text field per input, and the version the page
+showed), each checked by the core's own scorer so a mistake is named beside its input.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from vbp.assessment import rule_text, scoring
 from vbp.assessment.models import Answer
-from vbp.core.money import NumberFormatError, parse_decimal
 from vbp.core.rules import ChoiceRule, Item
 from vbp.core.scoring import ScoringInputError
+from vbp.ui.forms import CONTROL, Form, TextField, VersionField
+
+CELL_LENGTH = 50  # an input is a choice or a number: nothing longer is either
+# A number as a clerk writes it: digits (thousands may be grouped with commas), at most one point; nothing Python
+# alone would read (1e30, NaN, ², full-width digits).
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+MAX_INTEGER_DIGITS = 15  # 999 trillion: beyond any count or amount per visit
 
 
 @dataclass
@@ -50,31 +58,58 @@ def answer_rows(rule_set, part: int, answers: list[Answer], products=(None,)) ->
         for item in scoring.reviewed_items(rule_set, part):
             answer = saved.get((item.code, product.pk if product is not None else None))
             prefix = f"{item.code}.{product.pk if product is not None else 0}"
-            cells = [
-                Cell(f"{prefix}.{spec.name}", spec, str(answer.inputs.get(spec.name, "")) if answer else "",
-                     choices=_ordered(item, spec.choices))
-                for spec in scoring.fields_of(item)
-            ]  # fmt: skip
+            cells = []
+            for spec in scoring.fields_of(item):
+                value = str(answer.inputs.get(spec.name, "")) if answer else ""
+                cells.append(Cell(f"{prefix}.{spec.name}", spec, value, choices=_ordered(item, spec.choices)))
             rows.append(AnswerRow(item, product, rule_text.describe_item(item), cells, answer))
     return rows
 
 
-def read_answers(rows: list[AnswerRow], data) -> dict:
-    """Put the posted values into ``rows`` and return the answers to save, ``{(item, product id): inputs}``.
+class AnswersForm(Form):
+    """保存 of the self-assessment page: a bounded text field per input of ``rows``, and the version it showed."""
 
-    A row left wholly blank is not saved (a draft may be saved in parts); a row with any
-    value must be complete and valid. Problems are put on the cells; the caller checks ``problems(rows)``.
-    """
-    answers = {}
-    for row in rows:
-        for cell in row.cells:
-            cell.value = str(data.get(cell.name, "")).strip()
-        if row.blank:
-            continue
-        inputs = {cell.field.name: cell.value for cell in row.cells}
-        if _check_cells(row) and _check_with_core(row, inputs):
-            answers[row.key] = inputs
-    return answers
+    version = VersionField()
+
+    def __init__(self, rows: list[AnswerRow], data=None):
+        super().__init__(data)
+        self.rows = rows
+        for row in rows:
+            for cell in row.cells:
+                self.fields[cell.name] = TextField(label=cell.field.label, max_length=CELL_LENGTH, required=False)
+
+    @property
+    def stale(self) -> str:
+        """What is wrong with the version, if anything (then nothing else matters: the page is out of date)."""
+        return self.errors["version"][0] if "version" in self.errors else ""
+
+    def answers(self) -> dict:
+        """Put the posted values into the rows and return the answers to save, ``{(item, product id): inputs}``.
+
+        A row left wholly blank is not saved (a draft may be saved in parts); a row with any
+        value must be complete and valid. Problems are put on the cells; the caller checks ``problems(rows)``.
+        """
+        self.is_valid()
+        answers = {}
+        for row in self.rows:
+            for cell in row.cells:
+                if cell.name in self.errors:
+                    cell.value, cell.error = _as_typed(self.data.get(cell.name, "")), self.errors[cell.name][0]
+                else:
+                    cell.value = self.cleaned_data.get(cell.name, "")
+            if any(cell.error for cell in row.cells):
+                continue
+            if row.blank:
+                continue
+            inputs = {cell.field.name: cell.value for cell in row.cells}
+            if _check_cells(row) and _check_with_core(row, inputs):
+                answers[row.key] = inputs
+        return answers
+
+
+def _as_typed(value) -> str:
+    """A refused value shown back in its input: what was typed, without control characters, not endlessly long."""
+    return CONTROL.sub("", str(value))[: CELL_LENGTH * 4]
 
 
 def problems(rows: list[AnswerRow]) -> list[str]:
@@ -99,12 +134,15 @@ def _check_cells(row: AnswerRow) -> bool:
         if not cell.value:
             cell.error = "未填写"
         elif cell.field.integer:
-            try:
-                number = parse_decimal(cell.value)
-            except NumberFormatError:
-                number = None
-            if number is None or number < 0 or number != number.to_integral_value():
+            if not (cell.value.isascii() and cell.value.isdigit()):
                 cell.error = "应为非负整数"
+            elif len(cell.value.lstrip("0")) > MAX_INTEGER_DIGITS:
+                cell.error = "数值过大"
+        elif not cell.choices:
+            if not PLAIN_NUMBER.fullmatch(cell.value):
+                cell.error = "不是数字"
+            elif len(cell.value.split(".")[0].lstrip("+-").replace(",", "").lstrip("0")) > MAX_INTEGER_DIGITS:
+                cell.error = "数值过大"
     return not any(cell.error for cell in row.cells)
 
 

@@ -2,143 +2,123 @@
 
 Every page here is the hospital's own: anyone else finds nothing (404), except the
 attachment itself, which its reviewing bureau and the province bureau may read too.
+Each view is guarded by ``@page`` (or is a ListPage): the batch and the attachment a URL
+names are found through the user's scope before the view runs; every POST goes through a form.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from vbp import files
-from vbp.accounts.decorators import business_page
-from vbp.accounts.models import Role
+from vbp import files, permissions
 from vbp.assessment import attachments, rule_text, scoring, self_forms, services
-from vbp.assessment.models import Answer, Assessment
+from vbp.assessment.forms import AttachmentForm, VersionForm
+from vbp.assessment.lists import Guarded, SelfBatchList, fills_assessments
+from vbp.assessment.models import Answer, Assessment, Attachment
 from vbp.catalog.models import Batch
 from vbp.core.rules import RateBandsRule
 from vbp.core.scoring import ScoringInputError, evaluate_veto, score_item
 from vbp.platformdata.models import PlatformRecord
+from vbp.ui.views import Lookup, page
+
+BATCH = Lookup(Batch, "batch_id")
+OWN_ATTACHMENT = Guarded(
+    Attachment,
+    "pk",
+    related=("assessment__hospital",),
+    allows=lambda user, a: permissions.fills_assessment(user, a.assessment.hospital),
+)
+READABLE_ATTACHMENT = Guarded(
+    Attachment,
+    "pk",
+    related=("assessment__hospital",),
+    allows=lambda user, a: permissions.reads_assessment_attachment(user, a.assessment.hospital),
+)
+SUBMIT_CONFIRM = "提交后不能修改，确定提交？"
 
 
-def hospital_page(view):
-    """A page of the hospital's own: every other role finds nothing here (404)."""
-
-    @business_page
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if request.user.role != Role.HOSPITAL or request.user.hospital_id is None:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return guarded
-
-
-# --- the batches to assess ------------------------------------------------------------
-
-
-@hospital_page
-def batch_list(request):
-    """The batch-years the hospital has platform data for, with the deadline and the status of its self-assessment."""
-    pairs = (
-        PlatformRecord.objects.visible_to(request.user)
-        .values("product__batch", "year")
-        .annotate(products=Count("product", distinct=True))
-        .order_by("-year", "product__batch")
-    )
-    batches = Batch.objects.in_bulk({pair["product__batch"] for pair in pairs})
-    assessments = {(a.batch_id, a.year): a for a in Assessment.objects.visible_to(request.user)}
-    rows = [_batch_row(batches[pair["product__batch"]], pair, assessments) for pair in pairs]
-    rows.sort(key=lambda row: (-row["year"], row["batch"].cycle_start, row["batch"].code))
-    return render(request, "assessment/self_batches.html", {"rows": rows})
-
-
-def _batch_row(batch: Batch, pair: dict, assessments: dict) -> dict:
-    assessment = assessments.get((batch.pk, pair["year"]))
-    submitted = assessment is not None and assessment.status == Assessment.Status.SUBMITTED
-    closed = services.deadline_passed(batch)
-    status = Assessment.Status.SUBMITTED if submitted else Assessment.Status.DRAFT
-    return {"batch": batch, "year": pair["year"], "products": pair["products"], "submitted": submitted,
-            "status": status.label, "closed": closed, "editable": not (submitted or closed)}  # fmt: skip
+batch_list = SelfBatchList.as_view()
 
 
 # --- the assessment page ------------------------------------------------------------------
 
 
-def _opened(request, batch_id: int, year: int) -> Assessment:
+def _opened(user, batch: Batch, year: int) -> Assessment:
     """The hospital's assessment of this batch-year (made on first visit); 404 if it has no platform data for it."""
-    batch = get_object_or_404(Batch, pk=batch_id)
-    hospital = request.user.hospital
+    hospital = user.hospital
     if not services.products_of(hospital, batch, year).exists():
         raise Http404
-    return services.open_assessment(request.user, hospital, batch, year)
+    return services.open_assessment(user, hospital, batch, year)
 
 
-def _version(request) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
-
-
-@hospital_page
-def assessment_page(request, batch_id: int, year: int):
+@page(fills_assessments, batch=BATCH)
+def assessment_page(request, batch: Batch, year: int):
     """GET shows the assessment; POST is 保存: the answers given, all or none."""
     try:
-        assessment = _opened(request, batch_id, year)
+        assessment = _opened(request.user, batch, year)
     except services.AssessmentRefused as error:
         messages.error(request, str(error))
         return redirect("assessment:self_batches")
     if request.method != "POST":
         return render(request, "assessment/self_assessment.html", _page(assessment))
     rows = _answer_rows(assessment)
-    answers = self_forms.read_answers(rows, request.POST)
+    form = self_forms.AnswersForm(rows, request.POST)
+    answers = form.answers()
+    if form.stale:
+        messages.error(request, form.stale)
+        return redirect(request.path)
+    version = form.cleaned_data["version"]
     found = self_forms.problems(rows)
     if found:
         messages.error(request, "未保存，请修改以下问题：" + "；".join(found))
-        return _page_again(request, assessment, rows)
+        return _page_again(request, assessment, rows, version)
     if not answers:
         messages.warning(request, "没有填写任何内容，未保存。")
         return redirect(request.path)
     try:
-        services.save_answers(request.user, assessment, answers, version=_version(request))
+        services.save_answers(request.user, assessment, answers, version=version)
     except services.StaleAssessment as error:
         messages.error(request, str(error))
         return redirect(request.path)
     except services.AssessmentRefused as error:
         messages.error(request, str(error))
-        return _page_again(request, assessment, rows)
+        return _page_again(request, assessment, rows, version)
     messages.success(request, "已保存。提交前仍可修改；确认无误后请点击“提交”。")
     return redirect(request.path)
 
 
-@hospital_page
+@page(fills_assessments, batch=BATCH)
 @require_POST
-def submit(request, batch_id: int, year: int):
+def submit(request, batch: Batch, year: int):
+    form = VersionForm(request.POST)
     try:
-        assessment = _opened(request, batch_id, year)
-        services.submit_assessment(request.user, assessment, version=_version(request))
+        assessment = _opened(request.user, batch, year)
+        if not form.is_valid():
+            raise services.AssessmentRefused(form.first_error())
+        services.submit_assessment(request.user, assessment, version=form.cleaned_data["version"])
     except services.AssessmentRefused as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "自评已提交，等待医保部门审核。")
-    return redirect("assessment:self_assessment", batch_id=batch_id, year=year)
+    return redirect("assessment:self_assessment", batch_id=batch.pk, year=year)
 
 
-def _page_again(request, assessment: Assessment, rows):
+def _page_again(request, assessment: Assessment, rows, version: int):
     """The page with what the user typed, still carrying the version they saw (so a stale save stays refused)."""
-    page = _page(assessment, rows)
-    page["version"] = _version(request) or assessment.version
-    return render(request, "assessment/self_assessment.html", page)
+    context = _page(assessment, rows)
+    context["version"] = version
+    return render(request, "assessment/self_assessment.html", context)
 
 
 def _answer_rows(assessment: Assessment) -> list:
@@ -157,21 +137,30 @@ def _page(assessment: Assessment, rows=None) -> dict:
         by_item.setdefault(attachment.item, []).append(attachment)
     part2 = [row for row in rows if row.product is not None]
     missing = services.missing_answers(assessment)
+    blocks = [
+        _attachment_block(assessment, item, by_item.get(item.code, []))
+        for item in attachments.attachment_items(assessment)
+    ]
     return {
-        "assessment": assessment, "version": assessment.version,
+        "assessment": assessment,
+        "version": assessment.version,
         "submitted": assessment.status == Assessment.Status.SUBMITTED,
-        "batch": assessment.batch, "hospital": assessment.hospital,
-        "rule_set": rule_set, "rows": rows, "part1_rows": [row for row in rows if row.product is None],
+        "batch": assessment.batch,
+        "hospital": assessment.hospital,
+        "rule_set": rule_set,
+        "rows": rows,
+        "part1_rows": [row for row in rows if row.product is None],
         "part2_products": _by_product(part2),
-        "attachment_blocks": [_attachment_block(assessment, item, by_item.get(item.code, []))
-                              for item in attachments.attachment_items(assessment)],
+        "attachment_blocks": blocks,
         "products": _product_sections(assessment, rule_set, complete=not missing),
         "readonly_reason": _readonly_reason(assessment),
         "reviewed": assessment.part1_review != Assessment.Review.WAITING,
         "missing": missing if assessment.status == Assessment.Status.DRAFT else [],
-        "reopens": list(assessment.reopens.all()), "final": assessment.part2_review == Assessment.Review.DONE,
+        "reopens": list(assessment.reopens.all()),
+        "final": assessment.part2_review == Assessment.Review.DONE,
         "decisions": Answer.Decision,
-    }  # fmt: skip
+        "confirm_submit": SUBMIT_CONFIRM,
+    }
 
 
 def _by_product(rows) -> list[tuple]:
@@ -305,10 +294,16 @@ def _readable(message: str) -> str:
 # --- attachments -----------------------------------------------------------------------------
 
 
-def _attachment_block(assessment: Assessment, item, files, *, error: str = "", notice: str = "") -> dict:
-    editable = not _readonly_reason(assessment)
-    return {"assessment": assessment, "item": item, "files": files, "editable": editable, "error": error,
-            "notice": notice, "max_bytes": settings.VBP_ATTACHMENT_MAX_BYTES}  # fmt: skip
+def _attachment_block(assessment: Assessment, item, kept, *, error: str = "", notice: str = "") -> dict:
+    return {
+        "assessment": assessment,
+        "item": item,
+        "files": kept,
+        "editable": not _readonly_reason(assessment),
+        "error": error,
+        "notice": notice,
+        "max_bytes": settings.VBP_ATTACHMENT_MAX_BYTES,
+    }
 
 
 def _attachment_response(request, assessment: Assessment, item_code: str, *, error: str = "", notice: str = ""):
@@ -323,60 +318,58 @@ def _attachment_response(request, assessment: Assessment, item_code: str, *, err
     item = next((item for item in attachments.attachment_items(assessment) if item.code == item_code), None)
     if item is None:
         raise Http404
-    files = list(assessment.attachments.filter(item=item_code))
-    block = _attachment_block(assessment, item, files, error=error, notice=notice)
+    kept = list(assessment.attachments.filter(item=item_code))
+    block = _attachment_block(assessment, item, kept, error=error, notice=notice)
     context = {"block": block, "oob": True, "missing": services.missing_answers(assessment)}
     return render(request, "assessment/self_attachments.html", context)
 
 
-@hospital_page
+@page(fills_assessments, batch=BATCH)
 @require_POST
-def attachment_upload(request, batch_id: int, year: int):
+def attachment_upload(request, batch: Batch, year: int):
     try:
-        assessment = _opened(request, batch_id, year)
+        assessment = _opened(request.user, batch, year)
     except services.AssessmentRefused as error:
         messages.error(request, str(error))
         return redirect("assessment:self_batches")
-    item_code, upload = request.POST.get("item", ""), request.FILES.get("file")
-    if upload is None:
-        return _attachment_response(request, assessment, item_code, error="请选择要上传的文件")
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _attachment_response(request, assessment, form.cleaned_data.get("item", ""), error=form.first_error())
+    item_code, upload, version = form.cleaned_data["item"], form.cleaned_data["file"], form.cleaned_data["version"]
     try:
-        stored = attachments.store_attachment(request.user, assessment, item_code, upload, version=_version(request))
+        stored = attachments.store_attachment(request.user, assessment, item_code, upload, version=version)
     except services.AssessmentRefused as error:
         return _attachment_response(request, assessment, item_code, error=str(error))
     return _attachment_response(request, assessment, item_code, notice=f"已上传 {stored.file_name}")
 
 
-@hospital_page
+@page(fills_assessments, attachment=OWN_ATTACHMENT)
 @require_POST
-def attachment_delete(request, pk: int):
-    attachment = get_object_or_404(
-        attachments.readable_attachments(request.user).filter(assessment__hospital=request.user.hospital), pk=pk
-    )
+def attachment_delete(request, attachment: Attachment):
     assessment = attachment.assessment
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _attachment_response(request, assessment, attachment.item, error=form.first_error())
     try:
-        attachments.delete_attachment(request.user, attachment, version=_version(request))
+        attachments.delete_attachment(request.user, attachment, version=form.cleaned_data["version"])
     except services.AssessmentRefused as error:
         return _attachment_response(request, assessment, attachment.item, error=str(error))
     return _attachment_response(request, assessment, attachment.item, notice=f"已删除 {attachment.file_name}")
 
 
-@business_page
+@page(permissions.sees_business_data, attachment=READABLE_ATTACHMENT)
 @never_cache
 @xframe_options_sameorigin
-def attachment_file(request, pk: int):
+def attachment_file(request, attachment: Attachment):
     """The file itself, inline for the preview, as the type its content proved; never sniffed by the browser."""
-    attachment = get_object_or_404(attachments.readable_attachments(request.user), pk=pk)
-    if not attachments.can_read_attachment(request.user, attachment):
-        raise Http404
     return files.served_file(attachments.stored_path(attachment), attachment.content_type, attachment.file_name)
 
 
 urlpatterns = [
     path("", batch_list, name="self_batches"),
-    path("<int:batch_id>/<int:year>/", assessment_page, name="self_assessment"),
-    path("<int:batch_id>/<int:year>/submit/", submit, name="self_submit"),
-    path("<int:batch_id>/<int:year>/attachments/", attachment_upload, name="self_attachment_upload"),
-    path("attachment/<int:pk>/", attachment_file, name="self_attachment"),
-    path("attachment/<int:pk>/delete/", attachment_delete, name="self_attachment_delete"),
+    path("<id:batch_id>/<year:year>/", assessment_page, name="self_assessment"),
+    path("<id:batch_id>/<year:year>/submit/", submit, name="self_submit"),
+    path("<id:batch_id>/<year:year>/attachments/", attachment_upload, name="self_attachment_upload"),
+    path("attachment/<id:pk>/", attachment_file, name="self_attachment"),
+    path("attachment/<id:pk>/delete/", attachment_delete, name="self_attachment_delete"),
 ]

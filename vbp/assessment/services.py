@@ -1,9 +1,10 @@
 """Assessment verbs: fill and submit a self-assessment, review items, submit a review, reopen it, score.
 
-Each verb is one transaction that locks the assessment row, checks the actor, the
-state and (where a page sent one) the version the user saw, then bumps the version:
-two people acting on the same assessment end in one consistent state, and the one
-who came second is told plainly.
+Each verb is one transaction that locks the assessment row, checks the actor, the state and the
+version the user saw (every verb requires it: the page's form carries it, and a caller acting on
+the current state passes the version it has just read), then bumps the version: two people acting
+on the same assessment end in one consistent state, and the one who came second is told plainly.
+Who may act is vbp.permissions' business; these verbs ask it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from vbp.accounts.models import Role
+from vbp import permissions
 from vbp.assessment import scoring
 from vbp.assessment.models import Answer, Assessment, ProductScore, Reopen
 from vbp.audit.services import Kind, record_change, snapshot
@@ -22,6 +23,8 @@ from vbp.core.scoring import ScoringInputError
 from vbp.platformdata.models import PlatformRecord
 
 Review = Assessment.Review
+Decision = Answer.Decision
+PARTS = {1: "落实集采政策评分", 2: "集采任务完成情况评分"}
 
 
 class AssessmentRefused(Exception):
@@ -33,26 +36,6 @@ class StaleAssessment(AssessmentRefused):
 
     def __init__(self):
         super().__init__("该考核已被他人修改（或已提交），请刷新页面后查看最新状态。")
-
-
-# --- who may do what -----------------------------------------------------------
-
-
-def is_reviewer(user, hospital: Hospital) -> bool:
-    """The reviewing bureau: the province for province-direct hospitals, else the hospital's city or district."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if hospital.province_direct:
-        return user.role == Role.PROVINCE
-    if user.role == Role.CITY:
-        return hospital.city_id == user.region_id
-    if user.role == Role.DISTRICT:
-        return hospital.district_id == user.region_id
-    return False
-
-
-def is_own_hospital(user, hospital: Hospital) -> bool:
-    return user.is_authenticated and user.role == Role.HOSPITAL and user.hospital_id == hospital.pk
 
 
 def deadline_passed(batch: Batch) -> bool:
@@ -71,7 +54,7 @@ def products_of(hospital: Hospital, batch: Batch, year: int):
 
 def open_assessment(user, hospital: Hospital, batch: Batch, year: int) -> Assessment:
     """The assessment of this hospital, batch and year, created on first use under the batch's rule set."""
-    if not (is_own_hospital(user, hospital) or is_reviewer(user, hospital)):
+    if not (permissions.fills_assessment(user, hospital) or permissions.reviews_hospital(user, hospital)):
         raise AssessmentRefused("无权填报或审核该医疗机构")
     if batch.rule_set_id is None:
         raise AssessmentRefused("该批次尚未指定考核方案")
@@ -83,7 +66,7 @@ def open_assessment(user, hospital: Hospital, batch: Batch, year: int) -> Assess
     return assessment
 
 
-def save_answers(user, assessment: Assessment, answers: dict, *, version: int | None = None) -> Assessment:
+def save_answers(user, assessment: Assessment, answers: dict, *, version: int) -> Assessment:
     """Store the hospital's answers: ``{(item code, product id or None): {input: value}}``; all or none.
 
     Every answer is scored by the core at once, so a missing or malformed value is
@@ -108,13 +91,15 @@ def save_answers(user, assessment: Assessment, answers: dict, *, version: int | 
             raise AssessmentRefused("；".join(problems))
         for item, product_id, inputs, points in scored:
             Answer.objects.update_or_create(
-                assessment=assessment, item=item.code, product_id=product_id,
-                defaults={"inputs": inputs, "self_points": points, "decision": "", "reason": ""},
-            )  # fmt: skip
+                assessment=assessment,
+                item=item.code,
+                product_id=product_id,
+                defaults={"inputs": inputs, "self_points": points, "decision": Decision.NONE, "reason": ""},
+            )
         return _bump(assessment, user, Kind.UPDATE, "保存自评")
 
 
-def submit_assessment(user, assessment: Assessment, *, version: int | None = None) -> Assessment:
+def submit_assessment(user, assessment: Assessment, *, version: int) -> Assessment:
     """提交自评: every reported item answered, every required attachment there; then review opens."""
     with transaction.atomic():
         assessment = _locked(assessment, version)
@@ -147,7 +132,7 @@ def missing_answers(assessment: Assessment) -> list[str]:
 
 
 def _check_can_fill(user, assessment: Assessment) -> None:
-    if not is_own_hospital(user, assessment.hospital):
+    if not permissions.fills_assessment(user, assessment.hospital):
         raise AssessmentRefused("只有该医疗机构本身可以填报自评")
     if assessment.status != Assessment.Status.DRAFT:
         raise AssessmentRefused("自评已提交，不能再修改")
@@ -160,33 +145,37 @@ def _check_can_fill(user, assessment: Assessment) -> None:
 # --- the bureau's side ----------------------------------------------------------
 
 
-def review_answer(user, answer: Answer, decision: str, reason: str = "", *, version: int | None = None) -> Answer:
-    """通过 keeps the hospital's points; 驳回 needs a reason and counts 0."""
-    if decision not in (Answer.Decision.PASS, Answer.Decision.REJECT):
+def review_answer(
+    user, answer: Answer, decision: Decision, reason: str = "", remark: str = "", *, version: int
+) -> Answer:
+    """通过 keeps the hospital's points; 驳回 needs a reason and counts 0. Either may carry the reviewer's 备注."""
+    if decision not in (Decision.PASS, Decision.REJECT):
         raise AssessmentRefused("审核结果应为通过或驳回")
-    reason = reason.strip()
-    if decision == Answer.Decision.REJECT and not reason:
+    reason, remark = reason.strip(), remark.strip()
+    if decision == Decision.REJECT and not reason:
         raise AssessmentRefused("驳回须填写驳回原因")
     with transaction.atomic():
         assessment = _locked(answer.assessment, version)
         part = 1 if answer.product_id is None else 2
         _check_can_review(user, assessment, part)
         answer = Answer.objects.select_for_update().get(pk=answer.pk)
-        before = snapshot(answer, ["decision", "reason"])
-        answer.decision, answer.reason = decision, reason if decision == Answer.Decision.REJECT else ""
+        fields = ["decision", "reason", "remark"]
+        before = snapshot(answer, fields)
+        answer.decision, answer.reason = decision, reason if decision == Decision.REJECT else ""
+        answer.remark = remark
         answer.reviewer, answer.reviewed_at = user, timezone.now()
         answer.save()
-        record_change(user, Kind.UPDATE, answer, before=before, after=snapshot(answer, ["decision", "reason"]))
+        record_change(user, Kind.UPDATE, answer, before=before, after=snapshot(answer, fields))
         _bump(assessment, user, None, "")
         return answer
 
 
-def submit_review(user, assessment: Assessment, part: int, *, version: int | None = None) -> Assessment:
+def submit_review(user, assessment: Assessment, part: int, *, version: int) -> Assessment:
     """提交 a part's review, which is final: every reported item decided. Part 1 opens Part 2; Part 2 scores."""
     with transaction.atomic():
         assessment = _locked(assessment, version)
         _check_can_review(user, assessment, part)
-        undecided = assessment.answers.filter(decision="", product__isnull=(part == 1)).count()
+        undecided = assessment.answers.filter(decision=Decision.NONE, product__isnull=(part == 1)).count()
         if undecided:
             raise AssessmentRefused(f"还有 {undecided} 项未审核，全部审核后才能提交")
         now = timezone.now()
@@ -196,9 +185,7 @@ def submit_review(user, assessment: Assessment, part: int, *, version: int | Non
         else:
             assessment.part2_review, assessment.part2_reviewed_at, assessment.part2_reviewer = Review.DONE, now, user
             store_scores(assessment)
-        assessment = _bump(
-            assessment, user, Kind.STATUS, f"提交{'落实集采政策' if part == 1 else '集采任务完成情况'}评分审核"
-        )
+        assessment = _bump(assessment, user, Kind.STATUS, f"提交{PARTS[part]}审核")
         if part == 2:
             from vbp.funding.services import refresh_sheet  # funding reads assessments: imported late
 
@@ -206,17 +193,17 @@ def submit_review(user, assessment: Assessment, part: int, *, version: int | Non
         return assessment
 
 
-def reopen_review(user, assessment: Assessment, part: int, reason: str) -> Assessment:
+def reopen_review(user, assessment: Assessment, part: int, reason: str, *, version: int) -> Assessment:
     """退回重审 (province bureau only, with a reason). Reopening Part 1 also reopens Part 2."""
     reason = reason.strip()
-    if user.role != Role.PROVINCE:
+    if not permissions.reopens_submitted_data(user):
         raise AssessmentRefused("只有省医保局可以退回重审")
     if not reason:
         raise AssessmentRefused("退回重审须填写原因")
     from vbp.funding.services import is_confirmed, refresh_sheet  # funding reads assessments: imported late
 
     with transaction.atomic():
-        assessment = _locked(assessment, None)
+        assessment = _locked(assessment, version)
         if (assessment.part1_review if part == 1 else assessment.part2_review) != Review.DONE:
             raise AssessmentRefused("该部分审核尚未提交，无需退回")
         if is_confirmed(assessment.hospital, assessment.batch, assessment.year):
@@ -232,7 +219,7 @@ def reopen_review(user, assessment: Assessment, part: int, reason: str) -> Asses
 
 
 def _check_can_review(user, assessment: Assessment, part: int) -> None:
-    if not is_reviewer(user, assessment.hospital):
+    if not permissions.reviews_hospital(user, assessment.hospital):
         raise AssessmentRefused("无权审核该医疗机构")
     state = assessment.part1_review if part == 1 else assessment.part2_review
     if state == Review.WAITING:
@@ -266,8 +253,10 @@ def product_results(assessment: Assessment) -> list[dict]:
         except ScoringInputError as error:
             results.append({"product": product, "error": str(error), "record": records.get(product.pk)})
             continue
-        results.append({"product": product, "core": core, "score": score, "ratio": ratio,
-                        "record": records.get(product.pk), "answers": own})  # fmt: skip
+        record = records.get(product.pk)
+        results.append(
+            {"product": product, "core": core, "score": score, "ratio": ratio, "record": record, "answers": own}
+        )
     return results
 
 
@@ -277,18 +266,55 @@ def store_scores(assessment: Assessment) -> list[ProductScore]:
     for result in product_results(assessment):
         if "error" in result:
             raise AssessmentRefused(f"{result['product'].generic_name}：{result['error']}")
-        core = result["core"]
+        values = score_fields(assessment, result["core"], result["score"], result["ratio"])
         score, _ = ProductScore.objects.update_or_create(
-            assessment=assessment, product=result["product"],
-            defaults={
-                "rule_set_id": assessment.rule_set_id, "part1": core.part1, "part2": core.part2,
-                "score": result["score"], "vetoed": core.vetoed, "retention_ratio": result["ratio"],
-                "items": [_jsonable(item.__dict__) for item in core.items],
-                "vetoes": [_jsonable(veto.__dict__) for veto in core.vetoes],
-            },
-        )  # fmt: skip
+            assessment=assessment, product=result["product"], defaults=values
+        )
         stored.append(score)
     return stored
+
+
+def score_fields(assessment: Assessment, core, score: Decimal, ratio: Decimal) -> dict:
+    """A ProductScore's values from the core's assessment of its product, under the assessment's rule-set version."""
+    return {
+        "rule_set_id": assessment.rule_set_id,
+        "part1": core.part1,
+        "part2": core.part2,
+        "score": score,
+        "vetoed": core.vetoed,
+        "retention_ratio": ratio,
+        "items": [_jsonable(item.__dict__) for item in core.items],
+        "vetoes": [_jsonable(veto.__dict__) for veto in core.vetoes],
+    }
+
+
+def finish_by_bureau_scores(user, assessment: Assessment) -> bool:
+    """Wuhan's 医保考核评分 is the review (seed 001 §4.1): once stored, what it scored counts as reviewed.
+
+    Called by the import with ``assessment`` locked, inside its transaction, after the scores are stored.
+    Every item the hospital reported for a product that now has its 医保考核评分 and that no one decided yet
+    is passed (通过), in the importer's name. When every product of the hospital has its score, the Part 2
+    review is submitted (final, as 提交 is), and Part 1 with it when it has nothing left to review. Returns
+    whether Part 2 was submitted. The caller bumps the version and writes the audit record.
+    """
+    scored = set(assessment.scores.filter(bureau_score__isnull=False).values_list("product_id", flat=True))
+    now = timezone.now()
+    assessment.answers.filter(product__in=scored, decision=Decision.NONE).update(
+        decision=Decision.PASS, reviewer=user, reviewed_at=now
+    )
+    products = set(products_of(assessment.hospital, assessment.batch, assessment.year).values_list("pk", flat=True))
+    if assessment.part2_review == Review.DONE or not products <= scored:
+        return False
+    if assessment.part1_review != Review.DONE:
+        if assessment.answers.filter(product=None, decision=Decision.NONE).exists():
+            return False  # Part 1 still waits for its reviewer; Part 2 is submitted after it
+        assessment.part1_review, assessment.part1_reviewed_at, assessment.part1_reviewer = Review.DONE, now, user
+    assessment.part2_review, assessment.part2_reviewed_at, assessment.part2_reviewer = Review.DONE, now, user
+    assessment.save()
+    from vbp.funding.services import refresh_sheet  # funding reads assessments: imported late
+
+    refresh_sheet(assessment.hospital, assessment.batch, assessment.year)
+    return True
 
 
 def _jsonable(values: dict) -> dict:
@@ -298,9 +324,10 @@ def _jsonable(values: dict) -> dict:
 # --- shared ---------------------------------------------------------------------
 
 
-def _locked(assessment: Assessment, version: int | None) -> Assessment:
+def _locked(assessment: Assessment, version: int) -> Assessment:
+    """The assessment, locked, if it is still at the ``version`` the user saw; else StaleAssessment."""
     current = Assessment.objects.select_for_update().select_related("hospital", "batch").get(pk=assessment.pk)
-    if version is not None and current.version != version:
+    if current.version != version:
         raise StaleAssessment()
     return current
 

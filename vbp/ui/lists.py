@@ -212,10 +212,8 @@ class ListPage:
         return render(self.request, template, context)
 
     def page_size(self) -> int:
-        asked = self.request.GET.get("size", "")
-        return (
-            int(asked) if asked.isascii() and asked.isdigit() and int(asked) in PAGE_SIZES else self.default_page_size
-        )
+        sizes = {str(size): size for size in PAGE_SIZES}
+        return sizes.get(self.request.GET.get("size", ""), self.default_page_size)
 
     def params(self, **extra) -> str:
         """The query string without its page (and with ``extra``), for page links and the export link."""
