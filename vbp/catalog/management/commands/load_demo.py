@@ -29,7 +29,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reviewed",
             action="store_true",
-            help="另将两家演示医疗机构国家第一批的自评提交并由所在市医保局审核完毕，便于从留用金额测算开始演示",
+            help=(
+                "载入考核周期中途的演示数据（make run 使用）：两家演示医疗机构国家第一批的自评已提交并审核完毕，"
+                "便于从留用金额测算开始演示；其他医疗机构的自评与审核、住院人次、支付比例、留用金额、申诉、"
+                "通知公告各处于不同状态（仅 demo 规模）"
+            ),
         )
 
     def handle(self, *args, scale, seed, if_empty, reviewed=False, **options):
@@ -46,7 +50,24 @@ class Command(BaseCommand):
 
             count = review_demo_assessments()
             self.stdout.write(f"已提交并审核 {count} 家演示医疗机构的{BATCH}自评（demo_hospital、demo_hospital2）。")
+            if scale == "demo":
+                from vbp.demo.midcycle import advance_to_mid_cycle
+
+                self._report_mid_cycle(advance_to_mid_cycle(seed))
+            else:
+                self.stdout.write("考核周期中途的演示数据只在 demo 规模载入。")
         self._report(summary, time.perf_counter() - started)
+
+    def _report_mid_cycle(self, mid) -> None:
+        out = self.stdout.write
+        out("考核周期中途的演示数据：")
+        out(f"  自评（考核年度 {DATA_YEAR}）：{_counts(mid.assessments, STAGE_WORDS)}")
+        out(f"  住院人次：{_counts(mid.visits, VISIT_WORDS)}")
+        out(f"  已提交的医保基金平均支付比例 {mid.pay_ratios} 个批次（国家第一批留待演示第 1 步提交）")
+        out(f"  留用金额：{_counts(mid.amounts)}")
+        out(f"  申诉：{_counts(mid.appeals)}")
+        out(f"  通知公告：{_counts(mid.notices)}")
+        out(f"  另建经办账号 {mid.staff_accounts} 个（各医疗机构、各市医保局；不能登录，仅作为演示数据的经办人）")
 
     def _progress(self, written: int) -> None:
         if written % 100_000 == 0:
@@ -69,6 +90,22 @@ class Command(BaseCommand):
         widths = [max(_width(row[column]) for row in rows) for column in range(2)]
         for username, role, scope in rows:
             out(f"  {_pad(username, widths[0])}  {_pad(role, widths[1])}  {scope}")
+
+
+STAGE_WORDS = {"draft": "待填报", "submitted": "待审核", "part1": "集采任务完成情况评分待审核", "reviewed": "已审核"}
+VISIT_WORDS = {
+    "none": "未填报",
+    "total_draft": "总人次待提交",
+    "total": "总人次已提交、参保患者住院人次待填报",
+    "no_platform": "省内异地平台待填报",
+    "complete": "已全部提交",
+}
+
+
+def _counts(counts, words: dict | None = None) -> str:
+    """``{"已确认": 120, "待确认": 50}`` as 已确认 120、待确认 50 (in the order of ``words`` when given)."""
+    keys = [key for key in words if key in counts] if words else sorted(counts)
+    return "、".join(f"{words[key] if words else key} {counts[key]}" for key in keys) or "无"
 
 
 def _width(text: str) -> int:
