@@ -69,14 +69,16 @@ def reviewed_assessment():
                **{(code, None): {f"{kind}_violation_count": "0"}
                   for code, kind in (("policy_violations", "policy"), ("price_violations", "price"),
                                      ("circulation_violations", "circulation"))}}  # fmt: skip
-    assessment_services.save_answers(hospital, assessment, answers)
+    assessment = assessment_services.save_answers(hospital, assessment, answers, version=assessment.version)
     assessment.attachments.create(item="drug_cost_growth", file_name="报表.pdf", content_type="application/pdf",
                                   size=1, sha256="0" * 64, stored_as="every-url", uploaded_by=hospital)  # fmt: skip
-    assessment = assessment_services.submit_assessment(hospital, assessment)
+    assessment = assessment_services.submit_assessment(hospital, assessment, version=assessment.version)
     city = User.objects.get(username="demo_city")
     for answer in assessment.answers.all():
-        assessment_services.review_answer(city, answer, "pass")
-    return assessment_services.submit_review(city, assessment, 1)
+        assessment.refresh_from_db(fields=["version"])  # each review moves the version on
+        assessment_services.review_answer(city, answer, answer.Decision.PASS, version=assessment.version)
+    assessment.refresh_from_db(fields=["version"])
+    return assessment_services.submit_review(city, assessment, 1, version=assessment.version)
 
 
 def assessment_kwargs(**extra) -> dict:
@@ -110,7 +112,7 @@ def attachment_kwargs() -> dict:
     batch = Batch.objects.get(name="国家第三批集中带量采购")
     assessment = assessment_services.open_assessment(hospital, hospital.hospital, batch, 2024)
     upload = SimpleUploadedFile("报表.pdf", b"%PDF-1.4\n%%EOF\n")
-    return {"pk": store_attachment(hospital, assessment, "drug_cost_growth", upload).pk}
+    return {"pk": store_attachment(hospital, assessment, "drug_cost_growth", upload, version=assessment.version).pk}
 
 
 HOSPITALS = ["demo_hospital", "demo_hospital2"]
@@ -188,6 +190,7 @@ PAGES = {
     "accounts:authorize": Page(["demo_secadmin"], kwargs=lambda: {"pk": User.objects.get(username="demo_city").pk}),
     "accounts:api_tokens": Page(BUSINESS),
     "accounts:api_token_revoke": Page(["demo_city", "demo_secadmin"], method="post", ok=302, kwargs=token_kwargs),
+    "accounts:tokens": Page(["demo_secadmin"]),
     "catalog:hospitals": Page(BUSINESS),
     "platformdata:records": Page(BUSINESS),
     "platformdata:imports": Page(["demo_province"]),
@@ -242,6 +245,10 @@ PAGES = {
     "funding:pay_ratios": Page(["demo_province"]),
     "funding:pay_ratio_save": Page(["demo_province"], method="post", ok=302, kwargs=ratio_kwargs),
     "funding:visits": Page(VISIT_KEEPERS),
+    "funding:capital_visits": Page(["demo_city"]),  # 太原市's bureau: the province-direct hospitals are in its city
+    "funding:visit_submit": Page(VISIT_KEEPERS, method="post", ok=302),  # nothing selected: refused, back to the list
+    "funding:overview_hospitals": Page(["demo_province"]),
+    "funding:surplus_products": Page(REVIEWERS),
     "funding:visit_detail": Page(THE_HOSPITALS_VISIT_KEEPERS, kwargs=funding_kwargs),
     "funding:visit_total": Page(THE_HOSPITALS_VISIT_KEEPERS, method="post", ok=302, kwargs=funding_kwargs),
     "funding:visit_pools": Page(THE_HOSPITALS_VISIT_KEEPERS, method="post", ok=302, kwargs=funding_kwargs),
@@ -270,7 +277,26 @@ PAGES = {
         ["demo_province", "demo_city", "demo_city2"], method="post", ok=302, kwargs=recalculation_kwargs
     ),
     "funding:workbook": Page(REVIEWERS, kwargs=ratio_kwargs),
+    "notices:list": Page(BUSINESS),
+    "notices:new": Page(["demo_province"]),
+    "notices:detail": Page(BUSINESS, kwargs=lambda: notice_kwargs()),  # published to the whole province
+    "notices:edit": Page(["demo_province"], kwargs=lambda: notice_kwargs(publish=False)),
+    "notices:publish": Page(["demo_province"], method="post", ok=302, kwargs=lambda: notice_kwargs(publish=False)),
+    "notices:withdraw": Page(["demo_province"], method="post", ok=302, kwargs=lambda: notice_kwargs()),
+    "notices:attachment": Page(BUSINESS, kwargs=lambda: notice_kwargs(attachment=True)),
 }
+
+
+def notice_kwargs(publish: bool = True, attachment: bool = False) -> dict:
+    """A notice to the whole province with a real PDF attached: published, or still the province's draft."""
+    from vbp.notices import services as notices
+
+    province = User.objects.get(username="demo_province")
+    content = notices.NoticeContent("关于开展年度考核的通知", "请按时完成。", whole_province=True)
+    notice = notices.create_notice(province, content, [SimpleUploadedFile("通知.pdf", b"%PDF-1.4\n%%EOF\n")])
+    if publish:
+        notice = notices.publish_notice(province, notice, version=notice.version)
+    return {"pk": notice.attachments.get().pk if attachment else notice.pk}
 
 
 def url_names(patterns=None, namespace: str = "", prefix: str = "") -> list[tuple[str, str]]:

@@ -26,6 +26,11 @@ def has_role(user, *roles: Role) -> bool:
     return _active(user) and user.role in roles
 
 
+def signed_in(user) -> bool:
+    """Every active account, the three administrators too: its own 个人信息 and 修改密码."""
+    return _active(user)
+
+
 # --- the three administrators (三员分立) -----------------------------------------------------------------
 
 
@@ -54,6 +59,11 @@ def sees_business_data(user) -> bool:
 
 def holds_api_tokens(user) -> bool:
     return sees_business_data(user)
+
+
+def reaches_api_tokens(user) -> bool:
+    """接口令牌: a business account's own tokens, or every token for the security administrator (to revoke them)."""
+    return holds_api_tokens(user) or sets_security_policy(user)
 
 
 def revokes_api_token(user, token) -> bool:

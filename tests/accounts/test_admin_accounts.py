@@ -41,8 +41,14 @@ def test_the_system_administrator_cannot_give_an_account_a_role_or_a_scope(clien
     region = Region.objects.create(code="140000", name="山西省", level=Region.Level.PROVINCE)
     clerk = make_user("clerk")
     client.force_login(sysadmin)
-    data = {"username": "clerk", "first_name": "新名字", "role": Role.PROVINCE, "region": region.pk,
-            "is_active": "on", "is_superuser": "on"}  # fmt: skip
+    data = {
+        "username": "clerk",
+        "first_name": "新名字",
+        "role": Role.PROVINCE,
+        "region": region.pk,
+        "is_active": "on",
+        "is_superuser": "on",
+    }
     response = client.post(f"/admin/accounts/user/{clerk.pk}/change/", data)
     assert response.status_code == 302
     clerk.refresh_from_db()

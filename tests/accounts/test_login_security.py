@@ -77,8 +77,15 @@ def test_only_the_security_administrator_reaches_the_security_pages(client, make
 
 def test_the_security_administrator_changes_the_lockout_threshold(client, clerk, make_user, sign_in):
     client.force_login(make_user("sec", role=Role.SECURITY_ADMIN))
-    values = {"lockout_failures": 3, "lockout_minutes": 15, "password_min_length": 8, "password_history": 5,
-              "password_max_age_days": 90, "idle_minutes": 30, "api_token_days": 90}  # fmt: skip
+    values = {
+        "lockout_failures": 3,
+        "lockout_minutes": 15,
+        "password_min_length": 8,
+        "password_history": 5,
+        "password_max_age_days": 90,
+        "idle_minutes": 30,
+        "api_token_days": 90,
+    }
     client.post("/account/security/", values)
     assert SecurityPolicy.current().lockout_failures == 3
     client.logout()
@@ -111,8 +118,9 @@ def test_none_of_the_last_five_passwords_may_come_back(client, clerk):
         new = f"New-Pass-{n}x"
         client.post("/account/password/", {"old_password": current, "new_password1": new, "new_password2": new})
         current = new
-    page = client.post("/account/password/", {"old_password": current, "new_password1": "New-Pass-2x",
-                                              "new_password2": "New-Pass-2x"}).content.decode()  # fmt: skip
+    page = client.post(
+        "/account/password/", {"old_password": current, "new_password1": "New-Pass-2x", "new_password2": "New-Pass-2x"}
+    ).content.decode()
     assert "最近 5 次" in page
     assert (
         client.post(

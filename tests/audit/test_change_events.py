@@ -51,8 +51,13 @@ def test_confirming_records_each_status_change_with_the_counts(users):
     assert (written.kind, written.actor) == (Kind.STATUS, province)
     assert written.before == {"status": "importing"}
     assert written.after == {
-        "status": "done", "total_rows": 1, "rows_added": 1, "rows_changed": 0, "rows_unchanged": 0, "problems": 0,
-    }  # fmt: skip
+        "status": "done",
+        "total_rows": 1,
+        "rows_added": 1,
+        "rows_changed": 0,
+        "rows_unchanged": 0,
+        "problems": 0,
+    }
     assert written.message == "导入完成：新增 1 行，修改 0 行，未变 0 行"
     assert ("状态", "导入中", "已导入", True) in written.changes
     assert ("新增行数", "", 1, False) in written.changes

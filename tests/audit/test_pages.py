@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from vbp.accounts.models import Role
+from vbp.accounts.models import Role, User
 from vbp.audit.models import AuditEvent
 from vbp.audit.services import record_login
 from vbp.platformdata import services
@@ -31,8 +31,10 @@ def sheet_of(response):
 
 @pytest.fixture
 def an_import(users):
-    """An upload by the province bureau, confirmed: three operations on one import record."""
+    """An upload by the province bureau (王省), confirmed: three operations on one import record."""
     province = users[Role.PROVINCE]
+    province.first_name = "王省"
+    province.save(update_fields=["first_name"])
     content = hospitals_csv(["H001", "山西省人民医院", "太原市", "", "三级甲等", "省直", "是"])
     job = services.start_import(province, "hospitals", "医疗机构.csv", content, background=False)
     return services.confirm_import(province, job, background=False)
@@ -76,8 +78,8 @@ def test_the_operations_export_holds_what_the_filters_show_and_is_itself_recorde
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     header, *rows = rows_of(sheet_of(response))
-    assert header[:3] == ("时间", "用户名", "操作类型")
-    assert [row[1:4] for row in rows] == [("user_province", "状态变更", "导入记录")] * 2
+    assert header == ("时间", "用户名", "姓名", "操作类型", "对象类型", "对象", "说明", "变更前", "变更后", "IP地址")
+    assert [row[1:5] for row in rows] == [("user_province", "王省", "状态变更", "导入记录")] * 2
     assert {row[6] for row in rows} == {"确认导入", "导入完成：新增 1 行，修改 0 行，未变 0 行"}
     export = AuditEvent.objects.get(kind=Kind.EXPORT)
     assert export.username == "user_audit_admin"
@@ -112,10 +114,10 @@ def test_the_logins_export_holds_what_the_filters_show(auditor_client, users):
 
     sheet = sheet_of(response)
     header, *rows = rows_of(sheet)
-    assert header == ("时间", "用户名", "类型", "IP地址", "浏览器", "说明")
-    assert [row[1:3] for row in rows] == [("intruder", "登录失败")]
-    assert [sheet.cell(row, 1).value for row in (1, 2, 5)] == ["登录日志", "导出人：user_audit_admin（审计管理员）",
-                                                                "筛选条件：类型 登录失败"]  # fmt: skip
+    assert header == ("时间", "用户名", "姓名", "类型", "IP地址", "浏览器", "说明")
+    assert [row[1:4] for row in rows] == [("intruder", None, "登录失败")]
+    header_block = [sheet.cell(row, 1).value for row in (1, 2, 5)]
+    assert header_block == ["登录日志", "导出人：user_audit_admin（审计管理员）", "筛选条件：类型 登录失败"]
     assert AuditEvent.objects.get(kind=Kind.EXPORT).message == "导出 登录日志.xlsx；1 行；筛选条件：类型 登录失败"
 
 
@@ -138,3 +140,47 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(client, db):
     for name in PAGES:
         response = client.get(reverse(name))
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_the_operations_page_shows_names_labels_and_objects_not_codes_and_ids(auditor_client, users, province):
+    from vbp.accounts import services as accounts
+
+    security = users[Role.SECURITY_ADMIN]
+    security.first_name = "李安"
+    security.save(update_fields=["first_name"])
+    clerk = User.objects.create_user("newclerk", first_name="新同事")
+    accounts.authorize(security, clerk, role=Role.CITY, region=province["city"])
+
+    page = auditor_client.get(reverse("audit:operations"), {"object_type": "accounts.user"}).content.decode()
+
+    assert "共 1 条" in page
+    assert "user_security_admin" in page and "李安" in page  # the username, and beside it the name
+    assert "修改" in page and "用户" in page and "newclerk" in page  # the kind's label, the object type's, the object
+    assert "角色：无 → 市医保局" in page  # the field's label and the choice's label, not "role" and "city"
+    assert "所属行政区划：无 → 太原市" in page  # the region by its name, not its id
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "accounts.user" not in table and "→ city" not in table and f"→ {province['city'].pk}<" not in table
+
+
+def test_every_moment_is_local_time_on_the_page_and_in_the_export(auditor_client, users):
+    moment = datetime.datetime(2024, 5, 1, 0, 30, tzinfo=datetime.UTC)  # 08:30 in Asia/Shanghai
+    event = AuditEvent.objects.create(
+        kind=Kind.STATUS,
+        at=moment,
+        username="user_city",
+        object_type="accounts.apitoken",
+        object_text="abcd1234…（对接）",
+        before={"revoked_at": None},
+        after={"revoked_at": moment.isoformat()},
+        message="作废接口令牌",
+    )
+    url = reverse("audit:operations")
+
+    page = auditor_client.get(url).content.decode()
+    assert "2024-05-01 08:30:00" in page  # when it happened, and the time the token was revoked, both local
+    assert "作废时间：无 → 2024-05-01 08:30:00" in page and "00:30" not in page
+
+    _, *rows = rows_of(sheet_of(auditor_client.get(url, {"export": "1"})))
+    [row] = [row for row in rows if row[5] == event.object_text]
+    assert row[0] == datetime.datetime(2024, 5, 1, 8, 30)  # an Excel datetime, in local time
+    assert (row[7], row[8]) == ("作废时间：无", "作废时间：2024-05-01 08:30:00")

@@ -66,7 +66,7 @@ MENUS = {
         "平台数据",
     ],
     "demo_sysadmin": ["首页", "系统管理"],
-    "demo_secadmin": ["首页", "安全设置", "用户授权"],
+    "demo_secadmin": ["首页", "安全设置", "用户授权", "接口令牌管理"],
     "demo_auditor": ["首页", "操作日志", "登录日志"],
 }
 GROUPS = {

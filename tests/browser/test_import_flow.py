@@ -34,8 +34,22 @@ def test_a_bad_row_is_named_in_the_preview_then_the_fixed_file_is_imported_and_s
     hospital = Hospital.objects.filter(province_direct=False, city__name="大同市").order_by("code").first()
     product = Product.objects.filter(batch__renewal=False).order_by("pk").first()
     year = 2025  # the demo holds 2024: these rows are new
-    good = [year, hospital.code, product.batch.code, product.variety_code, 1200, 2400, 1300, 1500, 200,
-            "98765.43", 0, "150000.00", "120000.00", "120000.00"]  # fmt: skip
+    good = [
+        year,
+        hospital.code,
+        product.batch.code,
+        product.variety_code,
+        1200,
+        2400,
+        1300,
+        1500,
+        200,
+        "98765.43",
+        0,
+        "150000.00",
+        "120000.00",
+        "120000.00",
+    ]
     bad = [*good[:3], product.variety_code, "一千二", *good[5:]]
     assert login(page, "demo_province", "demo2024!")
 

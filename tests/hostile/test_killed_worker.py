@@ -55,8 +55,12 @@ class Worker:
     """A `manage.py db_worker` process, killed with SIGKILL (no clean-up of any kind) or stopped at the end."""
 
     def __init__(self, **settings: str):
-        env = {**database_env(), "DJANGO_SETTINGS_MODULE": "config.settings_test",
-               "VBP_JOB_HEARTBEAT_SECONDS": "0.2", **settings}  # fmt: skip
+        env = {
+            **database_env(),
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            "VBP_JOB_HEARTBEAT_SECONDS": "0.2",
+            **settings,
+        }
         command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -102,10 +106,21 @@ def wait_for(condition: Callable[[], object], seconds: float = 120, every: float
 
 
 PLATFORM_HEADERS = [
-    "考核年度", "医疗机构编码", "批次编码", "品种序号", "约定采购量", "采购量基数", "中选产品实际采购量",
-    "同通用名产品采购总量", "非中选产品采购量", "非中选产品使用金额", "线下采购金额", "实际药品采购金额", "入库金额",
+    "考核年度",
+    "医疗机构编码",
+    "批次编码",
+    "品种序号",
+    "约定采购量",
+    "采购量基数",
+    "中选产品实际采购量",
+    "同通用名产品采购总量",
+    "非中选产品采购量",
+    "非中选产品使用金额",
+    "线下采购金额",
+    "实际药品采购金额",
+    "入库金额",
     "30天内回款金额",
-]  # fmt: skip
+]
 
 
 def platform_file(rows: int) -> bytes:
@@ -116,8 +131,10 @@ def platform_file(rows: int) -> bytes:
     for index in range(rows):
         hospital, product = hospitals[index % len(hospitals)], products[(index // len(hospitals)) % len(products)]
         year = 2030 + index // (len(hospitals) * len(products))
-        lines.append(f"{year},{hospital},GJ-2019-01,{product},1500,3000,1600,2000,400,1494450.00,0,2000000.00,"
-                     "300000.00,300000.00")  # fmt: skip
+        lines.append(
+            f"{year},{hospital},GJ-2019-01,{product},1500,3000,1600,2000,400,1494450.00,0,2000000.00,"
+            "300000.00,300000.00"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 

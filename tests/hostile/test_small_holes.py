@@ -47,7 +47,7 @@ def test_an_appeal_sent_twice_is_filed_once(client):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("有\x00空字符", "控制字符"), ("\u200b\u200b\u200b", "请填写申诉内容"), ("长" * 10000, "不能超过 5000 字")],
+    [("有\x00空字符", "控制字符"), ("\u200b\u200b\u200b", "请填写申诉内容"), ("长" * 10000, "最多 5000 个字")],
 )
 def test_an_appeal_with_hostile_text_is_refused_with_a_reason(client, text, message):
     hospital = User.objects.get(username="demo_hospital")

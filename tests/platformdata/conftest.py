@@ -41,8 +41,11 @@ def catalog(world):
         ["GJ1", "GC1_1", "盐酸右美托咪定注射液", "注射剂", "2ml:0.2mg", "扬子江药业", "133.000", "129.397"],
         ["GJ1", "GC1_2", "阿托伐他汀钙片", "片剂", "20mg", "齐鲁制药", "0.94", "3.6"],
     ]
-    for kind, sheet, rows in (("hospitals", "医疗机构", hospitals), ("batches", "带量批次", batches),
-                              ("products", "品种", products)):  # fmt: skip
+    for kind, sheet, rows in (
+        ("hospitals", "医疗机构", hospitals),
+        ("batches", "带量批次", batches),
+        ("products", "品种", products),
+    ):
         job = run_import(province, kind, f"{sheet}.xlsx", xlsx_bytes(sheet, rows))
         assert job.status == job.Status.DONE, job.problems
     return world

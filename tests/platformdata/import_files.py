@@ -22,10 +22,21 @@ BATCH_HEADERS = [
 ]
 PRODUCT_HEADERS = ["批次编码", "品种序号", "通用名", "剂型", "规格", "中选企业", "中选价格", "同通用名加权平均价"]
 PLATFORM_HEADERS = [
-    "考核年度", "医疗机构编码", "批次编码", "品种序号", "约定采购量", "采购量基数", "中选产品实际采购量",
-    "同通用名产品采购总量", "非中选产品采购量", "非中选产品使用金额", "线下采购金额", "实际药品采购金额", "入库金额",
+    "考核年度",
+    "医疗机构编码",
+    "批次编码",
+    "品种序号",
+    "约定采购量",
+    "采购量基数",
+    "中选产品实际采购量",
+    "同通用名产品采购总量",
+    "非中选产品采购量",
+    "非中选产品使用金额",
+    "线下采购金额",
+    "实际药品采购金额",
+    "入库金额",
     "30天内回款金额",
-]  # fmt: skip
+]
 
 
 def xlsx_bytes(sheet: str, rows: list[list], above: list[list] | None = None) -> bytes:
@@ -46,8 +57,22 @@ def csv_bytes(rows: list[list], encoding: str = "utf-8-sig") -> bytes:
 
 
 def platform_row(hospital="H001", variety="GC1_1", year=2024, **changes) -> list:
-    values = [year, hospital, "GJ1", variety, 1500, 3000, 1600, 2000, 400,
-              "1494450.00", 0, "2000000.00", "300000.00", "300000.00"]  # fmt: skip
+    values = [
+        year,
+        hospital,
+        "GJ1",
+        variety,
+        1500,
+        3000,
+        1600,
+        2000,
+        400,
+        "1494450.00",
+        0,
+        "2000000.00",
+        "300000.00",
+        "300000.00",
+    ]
     row = dict(zip(PLATFORM_HEADERS, values, strict=True))
     row.update(changes)
     return list(row.values())

@@ -154,8 +154,10 @@ def test_platform_data_pages_show_each_city_only_its_hospitals(client, catalog):
     assert sheet.cell(5, 1).value == "筛选条件：考核年度 2024；带量批次 国家第一批集中带量采购"
     year, volume, amount = (sheet.cell(HEADER_ROWS + 2, column) for column in (1, 8, 13))
     assert [(cell.value, cell.number_format) for cell in (year, volume, amount)] == [
-        (2024, "0"), (1500, "#,##0"), (1494450, "#,##0.00")
-    ]  # fmt: skip
+        (2024, "0"),
+        (1500, "#,##0"),
+        (1494450, "#,##0.00"),
+    ]
 
 
 def test_the_admin_is_for_system_administrators_only(client, catalog):
@@ -167,3 +169,38 @@ def test_the_admin_is_for_system_administrators_only(client, catalog):
     client.force_login(admin)
     assert client.get("/admin/").status_code == 200
     assert client.get(reverse("platformdata:records")).status_code == 404  # no business data for 三员
+
+
+def test_the_import_record_is_a_list_with_filters_and_an_export(client, catalog):
+    run_import(catalog["province"], "platform", "平台.xlsx", xlsx_bytes("平台数据", [PLATFORM_HEADERS, platform_row()]))
+    client.force_login(catalog["province"])
+    url = reverse("platformdata:imports")
+
+    page = client.get(url).content.decode()
+    assert "共 4 条" in page and "平台.xlsx" in page and "医疗机构.xlsx" in page  # the catalog's three, and this
+    assert 'id="upload_kind"' in page and 'id="id_kind"' in page  # the upload and the query form, apart
+    page = client.get(url, {"kind": "platform"}).content.decode()
+    assert "共 1 条" in page and "医疗机构.xlsx" not in page
+    export = client.get(url, {"kind": "platform", "export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue())).active
+    rows = list(sheet.iter_rows(min_row=HEADER_ROWS + 1, values_only=True))
+    assert rows[0][:4] == ("上传时间", "导入类型", "文件名", "导入人")
+    assert [row[1:4] for row in rows[1:]] == [("平台数据", "平台.xlsx", "province")]
+    assert sheet.cell(5, 1).value == "筛选条件：类型 平台数据"
+
+
+def test_platform_data_filters_by_city_and_refuses_a_year_it_does_not_have(client, catalog):
+    rows = [PLATFORM_HEADERS, platform_row("H001"), platform_row("H002"), platform_row("H003")]
+    run_import(catalog["province"], "platform", "p.xlsx", xlsx_bytes("平台数据", rows))
+    client.force_login(catalog["province"])
+
+    page = client.get(reverse("platformdata:records"), {"city": "140200"}).content.decode()
+    assert "共 1 条" in page and "大同市第三人民医院" in page
+    page = client.get(reverse("platformdata:records"), {"year": "1999", "city": "140200"}).content.decode()
+    assert "共 1 条" in page and "未按此条件筛选" in page  # no record of 1999: refused at its field, not applied
+
+
+def test_an_upload_without_a_file_says_so(client, catalog):
+    client.force_login(catalog["province"])
+    response = client.post(reverse("platformdata:import_upload"), {"kind": "platform"}, follow=True)
+    assert "文件（.xlsx 或 .csv）：请选择要上传的文件" in response.content.decode()

@@ -122,8 +122,10 @@ def test_a_repeated_key_in_the_file_names_the_row_it_repeats(catalog):
     rows = [PLATFORM_HEADERS, platform_row("H001"), platform_row("H002"), platform_row("H001")]
     job = run_import(catalog["province"], "platform", "dup.xlsx", xlsx_bytes("平台数据", rows))
 
-    assert lines(job) == ["平台数据 第4行 A（考核年度）、B（医疗机构编码）、C（批次编码）、D（品种序号）列："
-                          "考核年度、医疗机构编码、批次编码、品种序号与第2行重复"]  # fmt: skip
+    assert lines(job) == [
+        "平台数据 第4行 A（考核年度）、B（医疗机构编码）、C（批次编码）、D（品种序号）列："
+        "考核年度、医疗机构编码、批次编码、品种序号与第2行重复"
+    ]
 
 
 def test_a_missing_column_and_an_unreadable_file_are_refused(catalog):

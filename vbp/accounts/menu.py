@@ -10,4 +10,5 @@ def entries() -> tuple[Entry, ...]:
         Entry(SYSTEM, "系统管理", "admin:index", permissions.manages_accounts),
         Entry(SYSTEM, "安全设置", "accounts:security", permissions.sets_security_policy),
         Entry(SYSTEM, "用户授权", "accounts:authorizations", permissions.sets_security_policy),
+        Entry(SYSTEM, "接口令牌管理", "accounts:tokens", permissions.sets_security_policy),
     )

@@ -28,6 +28,7 @@ class User(AbstractUser):
     hospital = models.ForeignKey(
         "catalog.Hospital", verbose_name="所属医疗机构", null=True, blank=True, on_delete=models.PROTECT
     )
+    phone = models.CharField("联系电话", max_length=20, blank=True)
     must_change_password = models.BooleanField("首次登录须修改密码", default=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
@@ -118,6 +119,14 @@ class PasswordHistory(models.Model):
 
 
 class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ApiTokenQuerySet":
+        """A business account's own tokens; every token for the security administrator (to revoke); none otherwise."""
+        from vbp import permissions  # vbp.permissions reads this module's roles
+
+        if permissions.sets_security_policy(user):
+            return self
+        return self.filter(user=user) if permissions.holds_api_tokens(user) else self.none()
+
     def usable(self) -> "ApiTokenQuerySet":
         """Neither revoked nor expired."""
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())

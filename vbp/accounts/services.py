@@ -11,6 +11,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from vbp import permissions
 from vbp.accounts.models import ApiToken, LoginAttempt, PasswordHistory, Role, SecurityPolicy, Unlock, User
 from vbp.accounts.policy import out_of_bounds
 from vbp.audit.services import Kind, record_change, snapshot
@@ -36,6 +37,33 @@ def change_password(user: User, new_password: str) -> User:
     """The user's own change (validated by the form): the old hash joins the history, the clock restarts."""
     _set_password(user, new_password, must_change=False)
     record_change(user, Kind.UPDATE, user, message="修改本人密码")
+    return user
+
+
+PROFILE_FIELDS = ["first_name", "last_name", "email", "phone"]
+
+
+@transaction.atomic
+def update_profile(user: User, *, name: str, phone: str, email: str) -> User:
+    """个人信息修改: the user's own name (姓名, kept whole as Chinese names are), phone and e-mail; audited."""
+    if not (user.pk and user.is_authenticated and user.is_active):
+        raise AccountRefused("只能修改本人的个人信息")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user, PROFILE_FIELDS)
+    user.first_name, user.last_name, user.phone, user.email = name, "", phone, email
+    after = snapshot(user, PROFILE_FIELDS)
+    if after == before:
+        return user
+    user.save(update_fields=PROFILE_FIELDS)
+    changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
+    record_change(
+        user,
+        Kind.UPDATE,
+        user,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+        message="修改个人信息",
+    )
     return user
 
 
@@ -70,7 +98,7 @@ def _set_password(user: User, new_password: str, *, must_change: bool) -> None:
 @transaction.atomic
 def unlock(actor: User, *, username: str = "", ip_address: str | None = None) -> Unlock:
     """Lift a lockout of an account or an address (安全管理员)."""
-    if actor.role != Role.SECURITY_ADMIN:
+    if not permissions.sets_security_policy(actor):
         raise AccountRefused("只有安全管理员可以解锁")
     if not username and not ip_address:
         raise AccountRefused("请指定要解锁的账号或地址")
@@ -81,7 +109,7 @@ def unlock(actor: User, *, username: str = "", ip_address: str | None = None) ->
 
 @transaction.atomic
 def update_security_policy(actor: User, **values) -> SecurityPolicy:
-    if actor.role != Role.SECURITY_ADMIN:
+    if not permissions.sets_security_policy(actor):
         raise AccountRefused("只有安全管理员可以修改安全设置")
     problems = out_of_bounds(values)
     if problems:
@@ -126,7 +154,7 @@ def authorization_problems(role: str, region, hospital) -> list[str]:
 @transaction.atomic
 def authorize(actor: User, user: User, *, role: str, region=None, hospital=None) -> User:
     """Give (or, with no role, take away) a business account's role and scope (安全管理员, 三员分立)."""
-    if actor.role != Role.SECURITY_ADMIN:
+    if not permissions.sets_security_policy(actor):
         raise AccountRefused("只有安全管理员可以为账号授权")
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == actor.pk or user.role in ADMIN_ROLES or user.is_staff or user.is_superuser:
@@ -147,15 +175,11 @@ def authorize(actor: User, user: User, *, role: str, region=None, hospital=None)
 TOKEN_BYTES = 32
 
 
-def may_hold_api_token(user: User) -> bool:
-    return user.is_active and user.role in BUSINESS_ROLES
-
-
 @transaction.atomic
 def create_api_token(user: User, *, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``'s own account, valid for the policy's days; the key is returned once, never stored."""
     name = name.strip()
-    if not may_hold_api_token(user):
+    if not permissions.holds_api_tokens(user):
         raise AccountRefused("只有业务账号可以创建接口令牌")
     if not name:
         raise AccountRefused("请填写令牌用途")
@@ -177,14 +201,10 @@ def create_api_token(user: User, *, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
-def may_revoke(actor: User, token: ApiToken) -> bool:
-    return actor.is_authenticated and (token.user_id == actor.pk or actor.role == Role.SECURITY_ADMIN)
-
-
 @transaction.atomic
 def revoke_api_token(actor: User, token: ApiToken) -> ApiToken:
     """作废 a token: the owner, or the security administrator."""
-    if not may_revoke(actor, token):
+    if not permissions.revokes_api_token(actor, token):
         raise AccountRefused("无权作废此令牌")
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:

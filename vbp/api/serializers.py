@@ -30,9 +30,19 @@ class HospitalSerializer(serializers.ModelSerializer):
     class Meta:
         model = Hospital
         fields = [
-            "id", "code", "name", "city", "city_name", "district", "district_name",
-            "level", "level_label", "pool", "pool_name", "province_direct",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "name",
+            "city",
+            "city_name",
+            "district",
+            "district_name",
+            "level",
+            "level_label",
+            "pool",
+            "pool_name",
+            "province_direct",
+        ]
         read_only_fields = fields
 
 
@@ -45,9 +55,19 @@ class BatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = Batch
         fields = [
-            "id", "code", "name", "kind", "category", "renewal", "cycle_start", "cycle_end",
-            "agreed_ratio", "fill_deadline", "rule_set", "rule_set_version",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "name",
+            "kind",
+            "category",
+            "renewal",
+            "cycle_start",
+            "cycle_end",
+            "agreed_ratio",
+            "fill_deadline",
+            "rule_set",
+            "rule_set_version",
+        ]
         read_only_fields = fields
 
 
@@ -57,9 +77,16 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "batch", "variety_code", "generic_name", "dosage_form", "spec", "company",
-            "bid_price", "weighted_avg_price",
-        ]  # fmt: skip
+            "id",
+            "batch",
+            "variety_code",
+            "generic_name",
+            "dosage_form",
+            "spec",
+            "company",
+            "bid_price",
+            "weighted_avg_price",
+        ]
         read_only_fields = fields
 
 
@@ -74,8 +101,23 @@ class PlatformRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlatformRecord
         fields = [
-            "id", "year", "hospital", "hospital_name", "product", "batch", "variety_code", "generic_name",
-            "agreed_volume", "base_volume", "winning_volume", "generic_volume", "nonselected_volume",
-            "nonselected_amount", "offline_amount", "drug_purchase_amount", "purchase_in_amount", "paid_30d_amount",
-        ]  # fmt: skip
+            "id",
+            "year",
+            "hospital",
+            "hospital_name",
+            "product",
+            "batch",
+            "variety_code",
+            "generic_name",
+            "agreed_volume",
+            "base_volume",
+            "winning_volume",
+            "generic_volume",
+            "nonselected_volume",
+            "nonselected_amount",
+            "offline_amount",
+            "drug_purchase_amount",
+            "purchase_in_amount",
+            "paid_30d_amount",
+        ]
         read_only_fields = fields

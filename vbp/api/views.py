@@ -16,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from vbp.accounts.scope import sees_business_data
+from vbp import permissions
 from vbp.api.filters import QueryFilter, QueryParameterFilter
 from vbp.api.serializers import BatchSerializer, HospitalSerializer, PlatformRecordSerializer, ProductSerializer
 from vbp.catalog.models import Batch, Hospital, Product
@@ -47,7 +47,7 @@ class ScopedReadOnlyViewSet(ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        if not sees_business_data(user):
+        if not permissions.sees_business_data(user):
             return self.queryset.none()
         return self.visible_to(user)
 
@@ -101,7 +101,7 @@ class BatchViewSet(ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["get"], url_path="calc-workbook", url_name="calc-workbook")
     def calc_workbook(self, request, pk=None):
-        if not funding_selectors.sees_surplus(request.user):
+        if not permissions.sees_surplus(request.user):
             raise Http404
         batch = self.get_object()
         return workbook_response(request.user, batch, funding_selectors.assessment_year(request._request))

@@ -8,29 +8,23 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
+from vbp import permissions
 from vbp.accounts.models import Role
 from vbp.accounts.scope import NOTHING
 from vbp.appeals.models import Appeal
 from vbp.platformdata.models import PlatformRecord
 
-APPEAL_ROLES = (Role.PROVINCE, Role.CITY, Role.DISTRICT, Role.HOSPITAL)
-
-
-def has_appeals(user) -> bool:
-    """The hospitals and the bureaus have appeal pages; the remote platform and the three administrators do not."""
-    return user.is_authenticated and user.is_active and user.role in APPEAL_ROLES
-
 
 def appeals_for(user) -> QuerySet:
     """The appeals ``user`` may read: in scope, and a role with appeal pages."""
-    if not has_appeals(user):
+    if not permissions.has_appeal_pages(user):
         return Appeal.objects.none()
     return Appeal.objects.visible_to(user).select_related("hospital__city", "hospital__district", "batch")
 
 
 def answerer_filter(user) -> Q:
-    """services.answers_appeals as a filter on appeals (tests hold the two together)."""
-    if not has_appeals(user) or user.role == Role.HOSPITAL:
+    """permissions.answers_appeals as a filter on appeals (tests hold the two together)."""
+    if not permissions.has_appeal_pages(user) or user.role == Role.HOSPITAL:
         return NOTHING
     if user.role == Role.PROVINCE:
         return Q()
@@ -47,7 +41,7 @@ def appeals_to_answer(user) -> QuerySet:
 
 def appealable(user) -> list[tuple[int, int]]:
     """The (batch id, year) pairs a hospital may appeal on: those it is assessed on (it has platform data for)."""
-    if not (has_appeals(user) and user.role == Role.HOSPITAL):
+    if not permissions.files_appeals(user):
         return []
     return list(
         PlatformRecord.objects.visible_to(user)
@@ -66,7 +60,7 @@ def unread_filter() -> Q:
 
 def appeal_todos(user) -> list[tuple[str, str]]:
     """待办 for the home page, as (text, url): a bureau's appeals waiting for its reply; a hospital's unread answers."""
-    if not has_appeals(user):
+    if not permissions.has_appeal_pages(user):
         return []
     if user.role == Role.HOSPITAL:
         unread = appeals_for(user).filter(unread_filter()).order_by("-bureau_wrote_at")

@@ -1,8 +1,8 @@
 """Appeal verbs: file an appeal, follow it up, reply to it, close it (办结); and the hospital's read receipt.
 
-Each verb is one transaction that locks the appeal, checks the actor's scope, the state
-and (where a page sent one) the version the user saw, writes the thread entry and its
-attachments, moves the status as TRANSITIONS allows, bumps the version and writes the
+Each verb is one transaction that locks the appeal, checks the actor (vbp.permissions), the state
+and the version the user saw (required: a page that showed no version is stale), writes the thread
+entry and its attachments, moves the status as TRANSITIONS allows, bumps the version and writes the
 audit records. A refusal raises AppealRefused with the reason in the user's words.
 """
 
@@ -13,12 +13,11 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from vbp import files
-from vbp.accounts.models import Role
+from vbp import files, permissions
 from vbp.appeals import selectors
 from vbp.appeals.models import Appeal, AppealAttachment, AppealMessage
 from vbp.audit.services import Kind, record_change, snapshot
-from vbp.catalog.models import Batch, Hospital
+from vbp.catalog.models import Batch
 
 Status = Appeal.Status
 Entry = AppealMessage.Kind
@@ -46,33 +45,6 @@ class StaleAppeal(AppealRefused):
         super().__init__("该申诉已有新的回复或状态变化，请刷新页面查看后再提交。")
 
 
-# --- who may do what -----------------------------------------------------------
-
-
-def is_own_hospital(user, hospital: Hospital) -> bool:
-    return _active(user) and user.role == Role.HOSPITAL and user.hospital_id == hospital.pk
-
-
-def answers_appeals(user, hospital: Hospital) -> bool:
-    """The hospital's bureau replies and closes: the province for any hospital, and for a province-direct one
-    only the province; otherwise its city's bureau, or its district's (Wuhan's district bureaus handle appeals)."""
-    if not _active(user):
-        return False
-    if user.role == Role.PROVINCE:
-        return True
-    if hospital.province_direct or not user.region_id:
-        return False
-    if user.role == Role.CITY:
-        return hospital.city_id == user.region_id
-    if user.role == Role.DISTRICT:
-        return hospital.district_id == user.region_id
-    return False
-
-
-def _active(user) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
-
-
 # --- the verbs -------------------------------------------------------------------
 
 
@@ -83,7 +55,7 @@ def file_appeal(
 
     A form sent again with the same ``submission_key`` files nothing more: the appeal it filed is returned.
     """
-    if not (_active(user) and user.role == Role.HOSPITAL and user.hospital_id):
+    if not permissions.files_appeals(user):
         raise AppealRefused("只有医疗机构可以提交申诉")
     already = _filed_with(user, submission_key)
     if already is not None:
@@ -96,9 +68,14 @@ def file_appeal(
     try:
         with files.keeping(AppealRefused) as keep, transaction.atomic():
             appeal = Appeal.objects.create(
-                hospital_id=user.hospital_id, batch=batch, year=year, title=title, text=text, created_by=user,
+                hospital_id=user.hospital_id,
+                batch=batch,
+                year=year,
+                title=title,
+                text=text,
+                created_by=user,
                 submission_key=submission_key,
-            )  # fmt: skip
+            )
             record_change(user, Kind.CREATE, appeal, after=snapshot(appeal), message=f"提交申诉：{title}")
             _attach(user, appeal, None, uploads, keep)
     except IntegrityError:  # the same form, sent twice at the same moment: the other request filed it
@@ -115,17 +92,17 @@ def _filed_with(user, submission_key: uuid.UUID | None) -> Appeal | None:
     return Appeal.objects.filter(submission_key=submission_key, hospital_id=user.hospital_id).first()
 
 
-def follow_up_appeal(user, appeal: Appeal, text: str, uploads=(), *, version: int | None = None) -> AppealMessage:
+def follow_up_appeal(user, appeal: Appeal, text: str, uploads=(), *, version: int) -> AppealMessage:
     """补充说明 by the hospital itself; an answered appeal goes back to 待处理."""
     return _write(user, appeal, Entry.FOLLOW_UP, text, uploads, version)
 
 
-def reply_to_appeal(user, appeal: Appeal, text: str, uploads=(), *, version: int | None = None) -> AppealMessage:
+def reply_to_appeal(user, appeal: Appeal, text: str, uploads=(), *, version: int) -> AppealMessage:
     """回复 by the hospital's bureau; the appeal is then 已回复 (and may be replied to again until 办结)."""
     return _write(user, appeal, Entry.REPLY, text, uploads, version)
 
 
-def close_appeal(user, appeal: Appeal, note: str, uploads=(), *, version: int | None = None) -> AppealMessage:
+def close_appeal(user, appeal: Appeal, note: str, uploads=(), *, version: int) -> AppealMessage:
     """办结 by the hospital's bureau, saying how it was settled (a reply, a phone call…); final."""
     return _write(user, appeal, Entry.CLOSING, note, uploads, version)
 
@@ -139,18 +116,20 @@ def mark_read(user, appeal: Appeal) -> None:
     unread = appeal.bureau_wrote_at is not None and (
         appeal.hospital_read_at is None or appeal.hospital_read_at < appeal.bureau_wrote_at
     )
-    if unread and is_own_hospital(user, appeal.hospital):
+    if unread and permissions.files_appeals(user, appeal.hospital):
         Appeal.objects.filter(pk=appeal.pk).update(hospital_read_at=timezone.now())
 
 
 # --- shared ------------------------------------------------------------------------
 
 
-def _write(user, appeal: Appeal, kind: str, text: str, uploads, version: int | None) -> AppealMessage:
+def _write(user, appeal: Appeal, kind: str, text: str, uploads, version: int) -> AppealMessage:
     """Add one thread entry of ``kind`` with its attachments, and move the status as TRANSITIONS says."""
     with files.keeping(AppealRefused) as keep, transaction.atomic():
-        appeal = _locked(appeal, version)
+        appeal = Appeal.objects.select_for_update().select_related("hospital").get(pk=appeal.pk)
         _check_actor(user, appeal, kind)
+        if not isinstance(version, int) or appeal.version != version:  # no version seen is a stale page too
+            raise StaleAppeal()
         allowed_from, status = TRANSITIONS[kind]
         if appeal.status not in allowed_from:
             raise AppealRefused("该申诉已办结，不能再回复或补充")
@@ -166,16 +145,17 @@ def _write(user, appeal: Appeal, kind: str, text: str, uploads, version: int | N
         if kind == Entry.CLOSING:
             appeal.closed_at = message.at
         appeal.save()
-        record_change(user, Kind.STATUS if before["status"] != status else Kind.UPDATE, appeal, before=before,
-                      after=snapshot(appeal, ["status", "version"]), message=f"申诉{Status(status).label}")  # fmt: skip
+        kind_of_change = Kind.STATUS if before["status"] != status else Kind.UPDATE
+        after = snapshot(appeal, ["status", "version"])
+        record_change(user, kind_of_change, appeal, before=before, after=after, message=f"申诉{Status(status).label}")
     return message
 
 
 def _check_actor(user, appeal: Appeal, kind: str) -> None:
     if kind == Entry.FOLLOW_UP:
-        if not is_own_hospital(user, appeal.hospital):
+        if not permissions.files_appeals(user, appeal.hospital):
             raise AppealRefused("只有提出申诉的医疗机构可以补充说明")
-    elif not answers_appeals(user, appeal.hospital):
+    elif not permissions.answers_appeals(user, appeal.hospital):
         raise AppealRefused("无权回复或办结该医疗机构的申诉")
 
 
@@ -204,10 +184,3 @@ def _required(value: str, name: str, max_length: int) -> str:
 def _check_count(uploads) -> None:
     if len(uploads) > FILES_MAX:
         raise AppealRefused(f"每次最多上传 {FILES_MAX} 个附件")
-
-
-def _locked(appeal: Appeal, version: int | None) -> Appeal:
-    current = Appeal.objects.select_for_update().select_related("hospital").get(pk=appeal.pk)
-    if version is not None and current.version != version:
-        raise StaleAppeal()
-    return current

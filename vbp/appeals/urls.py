@@ -8,9 +8,9 @@ app_name = "appeals"
 urlpatterns = [
     path("", views.appeal_list, name="list"),
     path("new/", views.new_appeal, name="new"),
-    path("<int:pk>/", views.appeal_detail, name="detail"),
-    path("<int:pk>/follow-up/", views.follow_up, name="follow_up"),
-    path("<int:pk>/reply/", views.reply, name="reply"),
-    path("<int:pk>/close/", views.close, name="close"),
-    path("attachment/<int:pk>/", views.attachment_file, name="attachment"),
+    path("<id:pk>/", views.appeal_detail, name="detail"),
+    path("<id:pk>/follow-up/", views.follow_up, name="follow_up"),
+    path("<id:pk>/reply/", views.reply, name="reply"),
+    path("<id:pk>/close/", views.close, name="close"),
+    path("attachment/<id:pk>/", views.attachment_file, name="attachment"),
 ]

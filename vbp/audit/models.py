@@ -5,6 +5,9 @@ PostgreSQL a trigger refuses it in the database too (migration 0002). Nothing de
 events automatically: they are kept forever, beyond the 180 days 等保 asks for.
 """
 
+import datetime
+import json
+from functools import cached_property
 from typing import NamedTuple
 
 from django.apps import apps
@@ -19,6 +22,8 @@ class AuditLogIsAppendOnly(Exception):
 
 
 REFUSAL = "审计日志只能追加，不能修改或删除"
+# Labels for fields whose own verbose name says less than the page means (Django's "名字" is the whole 姓名 here).
+LABELS = {("accounts.user", "first_name"): "姓名", ("accounts.user", "last_name"): "姓"}
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -101,17 +106,31 @@ class AuditEvent(models.Model):
         return object_type_label(self.object_type)
 
     @property
+    def actor_name(self) -> str:
+        """The actor's name as people know it (姓名), beside the username; empty for the system or a name not given."""
+        return self.actor.get_full_name() if self.actor_id and self.actor else ""
+
+    @cached_property
     def changes(self) -> list["Change"]:
-        """Every field either side names, in order; a choice shows its label."""
+        """Every field either side names, in order, by its label: a choice by its label, a reference by its object's
+        text, a yes/no in words, a moment in local time."""
         before, after = self.before or {}, self.after or {}
         model = _model_of(self.object_type)
         rows = []
         for name in dict.fromkeys([*before, *after]):
             field = _field_of(model, name)
-            label = str(field.verbose_name) if field else name
-            old, new = (_shown(field, values.get(name, "")) for values in (before, after))
+            label = LABELS.get((self.object_type, name)) or (str(field.verbose_name) if field else name)
+            old, new = (_shown(field, values[name]) if name in values else "" for values in (before, after))
             rows.append(Change(label, old, new, name in before))
         return rows
+
+    def changes_text(self, side: str) -> str:
+        """One side of the change ("before" or "after") as "label：value；…", for the export."""
+        return "；".join(
+            f"{change.label}：{getattr(change, side)}"
+            for change in self.changes
+            if change.had_before or side == "after"
+        )
 
 
 class Change(NamedTuple):
@@ -145,7 +164,37 @@ def _field_of(model, name: str) -> models.Field | None:
 
 
 def _shown(field: models.Field | None, value):
-    """A stored value as the page shows it: a choice by its label."""
-    if field is not None and field.choices and isinstance(value, str | int):
+    """A stored value as the page shows it: a choice by its label, a reference by its object, yes/no in words, a
+    moment in local time (Asia/Shanghai), nothing as 无; other values as stored."""
+    if value is None or value == "":
+        return "无"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field is None:
+        return value if isinstance(value, str | int | float) else json.dumps(value, ensure_ascii=False)
+    if field.choices and isinstance(value, str | int):
         return dict(field.flatchoices).get(value, value)
-    return value
+    if field.is_relation and field.many_to_one and isinstance(value, int | str):
+        return _object_text(field.related_model, value)
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        return _local_moment(value)
+    return value if isinstance(value, str | int | float) else json.dumps(value, ensure_ascii=False)
+
+
+def _object_text(model, pk) -> str:
+    """The referenced object as its text (a region's name, a hospital's), or its number if it is gone."""
+    try:
+        found = model._default_manager.filter(pk=pk).first()
+    except (ValueError, TypeError):
+        found = None
+    return str(found) if found is not None else f"#{pk}"
+
+
+def _local_moment(value: str) -> str:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment:%Y-%m-%d %H:%M:%S}"

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from vbp import jobs
-from vbp.accounts.models import Role
+from vbp import jobs, permissions
 from vbp.audit.services import Kind, record_change, snapshot
 from vbp.calc.problems import Problem
 from vbp.platformdata.importers import IMPORTERS, DryRun
@@ -39,14 +38,9 @@ class ImportRefused(Exception):
     """The user may not do this, or the job is not in a state that allows it."""
 
 
-def can_import(user) -> bool:
-    """Master and platform data are the province bureau's (此数据由平台提供)."""
-    return user.is_authenticated and user.role == Role.PROVINCE
-
-
 def start_import(user, kind: str, file_name: str, content: bytes, *, background: bool | None = None) -> ImportJob:
     """Record an upload and run its dry run (now, or in the background for a large file)."""
-    if not can_import(user):
+    if not permissions.imports_data(user):
         raise ImportRefused("只有省医保局可以导入数据")
     if kind not in IMPORTERS:
         raise ImportRefused(f"没有这种导入：{kind}")
@@ -97,7 +91,7 @@ def dry_run(job: ImportJob) -> ImportJob:
 
 def confirm_import(user, job: ImportJob, *, background: bool | None = None) -> ImportJob:
     """Write what the dry run previewed: now for a small file, else in the background."""
-    if not can_import(user):
+    if not permissions.imports_data(user):
         raise ImportRefused("只有省医保局可以导入数据")
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -154,7 +148,7 @@ def _write_message(job: ImportJob) -> str:
 
 def cancel_import(user, job: ImportJob) -> ImportJob:
     """取消: a preview not confirmed, a refused file, an interrupted job, or a check still waiting for the worker."""
-    if not can_import(user):
+    if not permissions.imports_data(user):
         raise ImportRefused("只有省医保局可以导入数据")
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -217,7 +211,7 @@ def reap_interrupted() -> int:
 
 def rerun_import(user, job: ImportJob) -> ImportJob:
     """重新运行 the step an interrupted import was in (its dry run, or its write), in the background."""
-    if not can_import(user):
+    if not permissions.imports_data(user):
         raise ImportRefused("只有省医保局可以导入数据")
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -227,8 +221,8 @@ def rerun_import(user, job: ImportJob) -> ImportJob:
         before = snapshot(job, ["status"])
         job.status, job.interrupted_from, job.error, job.finished_at = step, "", "", None
         job.worker, job.heartbeat_at, job.done_rows = "", None, 0
-        job.save(update_fields=["status", "interrupted_from", "error", "finished_at", "worker", "heartbeat_at",
-                                "done_rows"])  # fmt: skip
+        rerun_fields = ["status", "interrupted_from", "error", "finished_at", "worker", "heartbeat_at", "done_rows"]
+        job.save(update_fields=rerun_fields)
         record_change(user, Kind.STATUS, job, before=before, after=snapshot(job, ["status"]), message="重新运行导入")
         from vbp.platformdata.tasks import dry_run_task, write_task
 
