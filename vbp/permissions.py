@@ -53,7 +53,7 @@ def reads_audit_log(user) -> bool:
 
 
 def sees_business_data(user) -> bool:
-    """Any bureau, the remote-settlement platform, a hospital: the three administrators see none."""
+    """Any bureau, the remote-settlement platform, a hospital: the three administrators (三员) see none."""
     return has_role(user, *BUSINESS)
 
 

@@ -17,11 +17,11 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from vbp import permissions
 from vbp.accounts.models import Role
 
 NOTHING = Q(pk__in=[])
 CATALOGUE = "catalogue"  # a model's scope_path when every business user reads all of it
-BUSINESS_ROLES = {Role.PROVINCE, Role.CITY, Role.DISTRICT, Role.REMOTE_PLATFORM, Role.HOSPITAL}
 
 
 def hospital_filter(user, prefix: str = "") -> Q:
@@ -42,11 +42,6 @@ def hospital_filter(user, prefix: str = "") -> Q:
     return NOTHING
 
 
-def sees_business_data(user) -> bool:
-    """The three administrators (三员) run the system; they see no bureau or hospital data."""
-    return user is not None and user.is_authenticated and user.is_active and user.role in BUSINESS_ROLES
-
-
 class ScopedQuerySet(models.QuerySet):
     """The rows of a model that declares ``scope_path``, as far as a user may reach them."""
 
@@ -55,7 +50,7 @@ class ScopedQuerySet(models.QuerySet):
         if path is None:
             raise ImproperlyConfigured(f"{self.model.__name__} declares no scope_path")
         if path == CATALOGUE:
-            return self if sees_business_data(user) else self.none()
+            return self if permissions.sees_business_data(user) else self.none()
         return self.filter(hospital_filter(user, prefix=path))
 
 

@@ -13,8 +13,9 @@ from django.db import models
 from django.db.models import Q
 
 from vbp.accounts.models import Role
-from vbp.accounts.scope import NOTHING, sees_business_data
+from vbp.accounts.scope import NOTHING
 from vbp.files import StoredFileFields
+from vbp.permissions import sees_business_data
 
 
 def reach_filter(user, prefix: str = "") -> Q:

@@ -3,11 +3,11 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from vbp.accounts.scope import sees_business_data
 from vbp.appeals.selectors import appeal_todos
 from vbp.assessment.selectors import Todo, todos
 from vbp.catalog.models import Hospital
 from vbp.funding.selectors import funding_todos
+from vbp.permissions import sees_business_data
 from vbp.platformdata.models import PlatformRecord
 from vbp.presets import PRESETS, load_preset
 from vbp.ui.export import scope_text
