@@ -130,6 +130,23 @@ def keeps_visits(user) -> bool:
     return has_role(user, Role.HOSPITAL, Role.PROVINCE, Role.CITY, Role.REMOTE_PLATFORM)
 
 
+def enters_total_visits(user, hospital=None) -> bool:
+    """上一年度住院总人次 and its proof: the hospital itself (any hospital account, when no hospital is named)."""
+    if not (has_role(user, Role.HOSPITAL) and user.hospital_id):
+        return False
+    return hospital is None or user.hospital_id == hospital.pk
+
+
+def keeps_capital_visits(user) -> bool:
+    """(太原市)省内异地参保患者住院人次维护 (seed 000 §2.3): the bureau of the city the province-direct hospitals are in
+    enters its insured's visits at them."""
+    if not has_role(user, Role.CITY):
+        return False
+    from vbp.catalog.models import Hospital  # the catalogue is above this module
+
+    return Hospital.objects.filter(province_direct=True, city_id=user.region_id).exists()
+
+
 def enters_pool_visits(user, hospital, pool) -> bool:
     """Who enters ``pool``'s insured visits at ``hospital`` (seed 000 §2): 省直 by the province, the hospital's
     city's pool by that city's bureau, the other cities of a province-direct hospital by the remote platform.

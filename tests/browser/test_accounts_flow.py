@@ -39,6 +39,7 @@ MENUS = {
         "通知公告",
         *REVIEW,
         "本统筹地区参保患者住院人次维护",
+        "省内异地参保患者住院人次维护",  # 太原市: the capital's insured at the province-direct hospitals
         "参保患者住院人次及占比查询",
         *WUHAN,
         "医疗机构",

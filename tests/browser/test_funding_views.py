@@ -14,7 +14,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def menu(page: Page, label: str) -> None:
-    page.locator("header.top nav").get_by_role("link", name=label, exact=True).click()
+    """The side menu's entry ``label``, its group opened first if it is folded."""
+    link = page.locator("nav").get_by_role("link", name=label, exact=True, include_hidden=True).first
+    if not link.is_visible():
+        group = link.locator("xpath=ancestor::details[1]/summary")
+        if group.count():
+            group.click()
+    link.click()
 
 
 def test_a_city_bureau_reads_shares_surpluses_and_recalculates_a_batch(page: Page, login):
@@ -25,7 +31,7 @@ def test_a_city_bureau_reads_shares_surpluses_and_recalculates_a_batch(page: Pag
     sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
 
     assert login(page, "demo_city", "demo2024!")
-    menu(page, "住院人次及占比")
+    menu(page, "参保患者住院人次及占比查询")
     page.get_by_label("医疗机构名称").fill("小店区人民医院")
     page.get_by_role("button", name="查询").click()
     row = page.locator("#shares tbody tr", has_text=hospital.name)
@@ -42,11 +48,13 @@ def test_a_city_bureau_reads_shares_surpluses_and_recalculates_a_batch(page: Pag
     expect(hospital_row).to_contain_text(str(sheet.product_count))
     expect(hospital_row).to_contain_text(f"{sheet.payable_total:,.0f}")
     hospital_row.get_by_role("link", name="品种明细").click()
-    expect(page.locator("#products tbody tr")).to_have_count(sheet.product_count + 1)  # and the total row
+    expect(page.locator("#products tbody tr")).to_have_count(sheet.product_count)
+    expect(page.locator("#products tfoot")).to_contain_text("合计")
 
-    menu(page, "留用金额审核")
+    menu(page, "医疗机构医保资金留用金额审核")
+    expect(page.get_by_role("button", name="重新测算本批次")).to_have_count(0)  # no batch chosen yet
     page.get_by_label("带量批次").select_option(label=batch.name)
-    page.get_by_role("button", name="查询").click()
+    page.get_by_role("button", name="查询").click()  # htmx: the table, and the batch's actions beside it
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="重新测算本批次").click()
     expect(page.locator("#recalculation")).to_contain_text("排队中")

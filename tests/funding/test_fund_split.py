@@ -55,4 +55,4 @@ def test_without_a_basis_the_amounts_wait_for_it():
     steps.ready(hospital)
     assert not AmountSheet.objects.filter(hospital=hospital, batch=batch).exists()
     with pytest.raises(steps.services.FundingRefused, match="职保、居保拆分依据未导入"):
-        steps.services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+        steps.services.confirm_sheet(user("demo_city"), hospital, batch, 2024, version=1)  # no sheet yet

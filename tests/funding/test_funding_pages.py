@@ -25,22 +25,46 @@ def text(response) -> str:
     return response.content.decode()
 
 
+def ratio_version(batch) -> int:
+    """The version of the batch's ratio the page shows (1 before it is first saved)."""
+    return steps.services.find_pay_ratio(batch, 2024).version
+
+
+def report_version(hospital) -> int:
+    """The version of the hospital's visits the pages show (1 before anything is entered)."""
+    return steps.services.find_visit_report(hospital, 2024).version
+
+
 def test_the_province_edits_saves_and_submits_a_ratio_on_its_page(client, batch):
     signed_in(client, "demo_province")
     page = client.get("/funding/ratios/?year=2024")
     assert "全省医保基金支付比例维护" in text(page) and batch.name in text(page)
-    client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"percent": "70", "action": "save"})
-    response = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"action": "submit"}, follow=True)
-    assert "已提交" in text(response)
+    url = f"/funding/ratios/{batch.pk}/2024/save/"
+    saved = client.post(url, {"percent": "70", "action": "save", "version": ratio_version(batch)}, follow=True)
+    assert "维护成功" in text(saved)
+    response = client.post(url, {"action": "submit", "version": ratio_version(batch)}, follow=True)
+    assert "提交成功" in text(response) and "已提交" in text(response)
     assert PayRatio.objects.get(batch=batch, year=2024).status == "submitted"
-    refused = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"percent": "80", "action": "save"}, follow=True)
+    refused = client.post(url, {"percent": "80", "action": "save", "version": ratio_version(batch)}, follow=True)
     assert "不能修改" in text(refused) and PayRatio.objects.get(batch=batch).percent == 70
 
 
 def test_a_ratio_out_of_range_is_refused_on_the_page(client, batch):
     signed_in(client, "demo_province")
-    response = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"percent": "0"}, follow=True)
+    url = f"/funding/ratios/{batch.pk}/2024/save/"
+    response = client.post(url, {"percent": "0", "version": ratio_version(batch)}, follow=True)
     assert "1–100 的整数" in text(response) and not PayRatio.objects.filter(percent=0).exists()
+
+
+def test_a_ratio_from_a_page_someone_has_changed_since_is_refused_as_stale(client, batch):
+    signed_in(client, "demo_province")
+    url = f"/funding/ratios/{batch.pk}/2024/save/"
+    shown = ratio_version(batch)
+    client.post(url, {"percent": "70", "version": shown})
+    response = client.post(url, {"action": "submit", "version": shown}, follow=True)  # the page still said empty
+    assert "已被他人修改" in text(response) and PayRatio.objects.get(batch=batch).status == "draft"
+    missing = client.post(url, {"action": "submit"}, follow=True)  # no version at all: stale, never "skip the check"
+    assert "页面已过期" in text(missing) and PayRatio.objects.get(batch=batch).status == "draft"
 
 
 def test_the_hospital_enters_its_total_uploads_proof_and_submits(client, hospital, settings, tmp_path):
@@ -48,8 +72,8 @@ def test_the_hospital_enters_its_total_uploads_proof_and_submits(client, hospita
     listed = text(client.get("/funding/visits/"))
     assert "医疗机构上一年度住院总人次填报" in listed and hospital.name in listed
     url = f"/funding/visits/{hospital.pk}/2024/"
-    client.post(url + "total/", {"total_visits": "12000", "action": "save"})
-    refused = client.post(url + "total/", {"action": "submit"}, follow=True)
+    client.post(url + "total/", {"total_visits": "12000", "action": "save", "version": report_version(hospital)})
+    refused = client.post(url + "total/", {"action": "submit", "version": report_version(hospital)}, follow=True)
     assert "证明材料" in text(refused)
     fake = io.BytesIO(b"not a pdf at all")
     fake.name = "住院人次.pdf"
@@ -57,8 +81,10 @@ def test_the_hospital_enters_its_total_uploads_proof_and_submits(client, hospita
     proof = io.BytesIO(b"%PDF-1.4\n%%EOF\n")
     proof.name = "住院人次.pdf"
     client.post(url + "proof/", {"file": proof})
-    response = client.post(url + "total/", {"action": "submit"}, follow=True)
-    assert "已提交" in text(response) and "住院人次.pdf" in text(response)
+    page = text(client.get(url))
+    assert 'data-confirm="提交之后数据不可以修改' in page and "（提交后不能修改）" in page  # 提交 asks first
+    response = client.post(url + "total/", {"action": "submit", "version": report_version(hospital)}, follow=True)
+    assert "提交成功" in text(response) and "已提交" in text(response) and "住院人次.pdf" in text(response)
 
 
 def test_the_city_bureau_enters_and_submits_its_insureds_visits(client, hospital):
@@ -67,10 +93,12 @@ def test_the_city_bureau_enters_and_submits_its_insureds_visits(client, hospital
     listed = client.get("/funding/visits/?name=小店区人民医院")
     assert hospital.name in text(listed) and "维护住院人次" in text(listed)
     url = f"/funding/visits/{hospital.pk}/2024/pools/"
-    too_many = client.post(url, {f"pool_{hospital.home_pool_id}": "1001", "action": "save"}, follow=True)
+    count = f"pool_{hospital.home_pool_id}"
+    too_many = client.post(url, {count: "1001", "action": "save", "version": report_version(hospital)}, follow=True)
     assert "超过医疗机构住院总人次 1000" in text(too_many)
-    response = client.post(url, {f"pool_{hospital.home_pool_id}": "800", "action": "submit"}, follow=True)
-    assert "已提交" in text(response) and "80.00%" in text(response)
+    data = {count: "800", "action": "submit", "version": report_version(hospital)}
+    response = client.post(url, data, follow=True)
+    assert "提交成功" in text(response) and "已提交" in text(response) and "80.00%" in text(response)
 
 
 def test_the_share_query_shows_totals_and_a_province_direct_hospitals_cities(client):
@@ -80,7 +108,7 @@ def test_the_share_query_shows_totals_and_a_province_direct_hospitals_cities(cli
     steps.pool_visits(direct, counts)
     signed_in(client, "demo_province")
     listed = text(client.get(f"/funding/shares/?name={direct.name}"))
-    assert "100000" in listed and "12.00%" in listed
+    assert "100,000" in listed and "12.00%" in listed
     detail = text(client.get(f"/funding/shares/{direct.pk}/2024/"))
     assert "异地医保参保者在省直医院住院人数" in detail and detail.count("1.00%") == 12
 
@@ -101,6 +129,8 @@ def test_the_bureau_confirms_from_the_page_with_the_formula_and_every_input(clie
     page = text(client.get(url))
     assert "采购量基数×同通用名药械加权平均价×医保基金平均支付比例" in page and "70%" in page and "80.00%" in page
     sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
+    stale = client.post(url + "confirm/", {"version": sheet.version - 1}, follow=True)
+    assert "已被他人修改" in text(stale) and AmountSheet.objects.get(pk=sheet.pk).status == "pending"
     response = client.post(url + "confirm/", {"version": sheet.version}, follow=True)
     assert "已确认" in text(response)
     sheet.refresh_from_db()
@@ -130,8 +160,9 @@ def test_the_hospital_sees_its_amounts_once_confirmed_and_cannot_confirm(client,
     url = f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/"
     page = text(signed_in(client, "demo_hospital").get(url))
     assert "待医保部门确认后公布" in page and "应留用金额" not in page and "确认</button>" not in page
-    assert "无权确认" in text(client.post(url + "confirm/", follow=True))
-    sheet = steps.services.confirm_sheet(user("demo_city"), hospital, batch, 2024)
+    version = AmountSheet.objects.get(hospital=hospital, batch=batch).version
+    assert "无权确认" in text(client.post(url + "confirm/", {"version": version}, follow=True))
+    sheet = steps.confirm(user("demo_city"), hospital)
     page = text(signed_in(client, "demo_hospital").get(url))
     assert "已确认" in page and f"{sheet.payable_total:,.0f}" in page
     listed = text(client.get("/funding/amounts/"))
@@ -161,8 +192,9 @@ def test_the_calculation_workbook_passes_vbp_calc_check_and_reproduces_every_amo
     assert response.status_code == 200
     workbook = tmp_path / "测算底稿.xlsx"
     workbook.write_bytes(b"".join(response.streaming_content))
-    check = subprocess.run([sys.executable, "-m", "vbp.cli", "calc", "--check", str(workbook)],
-                           capture_output=True, text=True)  # fmt: skip
+    check = subprocess.run(
+        [sys.executable, "-m", "vbp.cli", "calc", "--check", str(workbook)], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     again = tmp_path / "again.xlsx"
     command = [sys.executable, "-m", "vbp.cli", "calc", str(workbook), "-o", str(again)]  # its 规则 sheet decides
@@ -217,9 +249,15 @@ def exported(response) -> list[tuple]:
 
 @pytest.mark.parametrize(
     ("username", "url"),
-    [("demo_province", "/funding/ratios/"), ("demo_city", "/funding/visits/"), ("demo_city", "/funding/shares/"),
-     ("demo_city", "/funding/amounts/"), ("demo_province", "/funding/overview/"), ("demo_city", "/funding/surplus/")],
-)  # fmt: skip
+    [
+        ("demo_province", "/funding/ratios/"),
+        ("demo_city", "/funding/visits/"),
+        ("demo_city", "/funding/shares/"),
+        ("demo_city", "/funding/amounts/"),
+        ("demo_province", "/funding/overview/"),
+        ("demo_city", "/funding/surplus/"),
+    ],
+)
 def test_every_funding_list_exports_what_it_shows(client, hospital, username, url):
     steps.ready(hospital)
     signed_in(client, username)
@@ -240,8 +278,9 @@ def test_an_amount_export_has_numbers_at_the_rule_sets_decimals_and_only_rows_in
     signed_in(client, "demo_city2")
     rows = exported(client.get("/funding/amounts/", {"export": "1", "batch": batch.code}))
     assert all(row[0] != hospital.code for row in rows[1:])
-    products = exported(signed_in(client, "demo_city").get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/",
-                                                           {"export": "1"}))  # fmt: skip
+    products = exported(
+        signed_in(client, "demo_city").get(f"/funding/amounts/{hospital.pk}/{batch.pk}/2024/", {"export": "1"})
+    )
     assert len(products) - 1 == sheet.product_count
 
 
@@ -260,12 +299,12 @@ def test_the_home_page_lists_what_waits_in_funding(client, hospital):
 def test_every_product_row_in_scope_exports_with_its_hospital_and_batch(client, hospital, batch):
     steps.ready(hospital)
     signed_in(client, "demo_city")
-    rows = exported(client.get("/funding/surplus/", {"export": "products", "year": "2024"}))
+    rows = exported(client.get("/funding/surplus/products/", {"export": "xlsx", "year": "2024"}))
     sheet = AmountSheet.objects.get(hospital=hospital, batch=batch)
     assert len(rows) - 1 == sheet.product_count
     assert {row[1] for row in rows[1:]} == {hospital.code} and rows[1][0] == batch.name
     signed_in(client, "demo_city2")
-    assert len(exported(client.get("/funding/surplus/", {"export": "products", "year": "2024"}))) == 1
+    assert len(exported(client.get("/funding/surplus/products/", {"export": "xlsx", "year": "2024"}))) == 1
 
 
 def test_the_proof_is_served_for_the_preview_frame_and_only_in_scope(client, hospital):
@@ -285,11 +324,15 @@ def test_the_proof_is_served_for_the_preview_frame_and_only_in_scope(client, hos
 def test_the_province_reopens_a_ratio_and_visits_from_their_pages(client, hospital, batch):
     steps.ready(hospital)
     signed_in(client, "demo_province")
-    response = client.post(f"/funding/ratios/{batch.pk}/2024/save/", {"action": "reopen", "reason": "录入错误"},
-                           follow=True)  # fmt: skip
+    reopen = {"action": "reopen", "reason": "录入错误", "version": ratio_version(batch)}
+    response = client.post(f"/funding/ratios/{batch.pk}/2024/save/", reopen, follow=True)
     assert "已退回" in text(response) and PayRatio.objects.get(batch=batch).status == "draft"
     assert "退回住院人次" in text(client.get(f"/funding/shares/{hospital.pk}/2024/"))
-    response = client.post(f"/funding/visits/{hospital.pk}/2024/reopen/", {"reason": "人次有误"}, follow=True)
+    no_reason = {"reason": "\u200b", "version": report_version(hospital)}
+    response = client.post(f"/funding/visits/{hospital.pk}/2024/reopen/", no_reason, follow=True)
+    assert "退回须填写原因" in text(response)
+    reason = {"reason": "人次有误", "version": report_version(hospital)}
+    response = client.post(f"/funding/visits/{hospital.pk}/2024/reopen/", reason, follow=True)
     assert "已退回住院人次" in text(response)
     assert signed_in(client, "demo_city").post(f"/funding/visits/{hospital.pk}/2024/reopen/").status_code == 404
 

@@ -14,11 +14,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def state():
-    sheets = list(AmountSheet.objects.order_by("hospital_id").values_list("hospital_id", "retained_total",
-                                                                          "payable_total"))  # fmt: skip
-    rows = list(ProductAmount.objects.order_by("sheet__hospital_id", "product_id").values_list(
-        "sheet__hospital_id", "product_id", "retained_amount"))  # fmt: skip
-    return sheets, rows
+    sheets = AmountSheet.objects.order_by("hospital_id").values_list("hospital_id", "retained_total", "payable_total")
+    rows = ProductAmount.objects.order_by("sheet__hospital_id", "product_id")
+    return list(sheets), list(rows.values_list("sheet__hospital_id", "product_id", "retained_amount"))
 
 
 def test_two_recalculations_at_once_leave_the_same_sheets_as_one():

@@ -28,7 +28,7 @@ class HospitalQuery(QueryForm):
         cities = Region.objects.filter(level=Region.Level.CITY, city_hospitals__in=hospitals).distinct()
         districts = Region.objects.filter(level=Region.Level.DISTRICT, district_hospitals__in=hospitals).distinct()
         city = self.data.get("city", "")
-        if city:
+        if city.isascii() and city.isdigit() and len(city) <= 6:  # a code; anything else is the field's error
             districts = districts.filter(parent__code=city)
         self.fields["city"].queryset = cities.order_by("code")
         self.fields["district"].queryset = districts.order_by("code")

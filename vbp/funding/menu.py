@@ -22,6 +22,8 @@ def entries() -> tuple[Entry, ...]:
         Entry(FUNDING, "本统筹地区参保患者住院人次维护", "funding:visits", visits, roles=BUREAUS),
         Entry(FUNDING, "省内异地参保患者住院人次维护", "funding:visits", visits, roles=PLATFORM),
         Entry(FUNDING, "医疗机构上一年度住院总人次填报", "funding:visits", visits, roles=HOSPITAL),
+        # the capital's bureau: its insured's visits at the province-direct hospitals in its city (seed 000 §2.3)
+        Entry(FUNDING, "省内异地参保患者住院人次维护", "funding:capital_visits", permissions.keeps_capital_visits),
         Entry(FUNDING, "参保患者住院人次及占比查询", "funding:shares", permissions.sees_shares, roles=SHARES),
         Entry(ASSESSMENT, "医疗机构医保资金留用金额审核", "funding:amounts", amounts, roles=BUREAUS),
         Entry(ASSESSMENT, "医保资金留用金额查看", "funding:amounts", amounts, roles=HOSPITAL),

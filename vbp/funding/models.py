@@ -10,6 +10,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 
 from vbp.accounts.scope import ScopedQuerySet
 from vbp.catalog.models import MONEY
@@ -39,6 +40,7 @@ class PayRatio(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True, on_delete=models.PROTECT
     )
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:
         ordering = ["year", "batch"]
@@ -177,6 +179,9 @@ class ProductAmount(models.Model):
     payable_amount = models.DecimalField("应留用金额", **MONEY)
     pool_amounts = models.JSONField("分统筹区留用金额", default=dict)  # {pool name: [share, amount]} as text
 
+    scope_path = "sheet__hospital__"
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["sheet", "product"]
         constraints = [models.UniqueConstraint(fields=["sheet", "product"], name="unique_product_amount")]
@@ -206,6 +211,29 @@ class AmountReopen(models.Model):
         return f"{self.sheet} 退回"
 
 
+class RecalculationQuerySet(models.QuerySet):
+    """Recalculations as far as a user reaches them: those it asked for, and those that cover its hospitals."""
+
+    def visible_to(self, user) -> models.QuerySet:
+        """The province sees every one; a city bureau its own, the province's, and a city's that covers every
+        hospital of the batch-year in its scope (the one it joined). Exactly ``services.covers`` as a filter."""
+        from vbp import permissions
+        from vbp.accounts.models import Role
+        from vbp.accounts.scope import hospital_filter
+        from vbp.assessment.models import Assessment
+
+        if not permissions.recalculates(user):
+            return self.none()
+        if user.role == Role.PROVINCE:
+            return self
+        mine = Assessment.objects.filter(batch_id=OuterRef("batch_id"), year=OuterRef("year")).filter(
+            hospital_filter(user, prefix="hospital__")
+        )
+        outside = mine.exclude(hospital__city_id=OuterRef("requested_by__region_id"))
+        city_covers = Q(requested_by__role=Role.CITY) & ~Exists(outside)
+        return self.filter(Q(requested_by=user) | Q(requested_by__role=Role.PROVINCE) | city_covers)
+
+
 class Recalculation(LeasedJobFields):
     """A background recalculation of a batch's amount sheets in its requester's scope, with its progress.
 
@@ -233,6 +261,8 @@ class Recalculation(LeasedJobFields):
     skipped = models.PositiveIntegerField("资料未齐", default=0)
     error = models.TextField("错误", blank=True)
     interrupted = models.BooleanField("处理中断", default=False)
+
+    objects = RecalculationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]

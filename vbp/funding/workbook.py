@@ -73,12 +73,21 @@ def _streamed_rows(sheets: list[AmountSheet], batch: Batch):
 def _product(sheet: AmountSheet, row: ProductAmount, batch: Batch) -> dict:
     product = row.product
     return {
-        "hospital": sheet.hospital.code, "hospital_name": sheet.hospital.name, "batch": batch.name,
-        "generic_name": product.generic_name, "spec": product.spec, "score": row.score,
-        "agreed_volume": row.agreed_volume, "actual_volume": row.actual_volume, "base_volume": row.base_volume,
-        "bid_price": row.bid_price, "weighted_avg_price": row.weighted_avg_price,
-        "nonselected_amount": row.nonselected_amount, "pay_ratio": sheet.pay_ratio, "renewal": batch.renewal,
-    }  # fmt: skip
+        "hospital": sheet.hospital.code,
+        "hospital_name": sheet.hospital.name,
+        "batch": batch.name,
+        "generic_name": product.generic_name,
+        "spec": product.spec,
+        "score": row.score,
+        "agreed_volume": row.agreed_volume,
+        "actual_volume": row.actual_volume,
+        "base_volume": row.base_volume,
+        "bid_price": row.bid_price,
+        "weighted_avg_price": row.weighted_avg_price,
+        "nonselected_amount": row.nonselected_amount,
+        "pay_ratio": sheet.pay_ratio,
+        "renewal": batch.renewal,
+    }
 
 
 def _result(row: ProductAmount, decimals: int) -> RowResult:
@@ -86,11 +95,17 @@ def _result(row: ProductAmount, decimals: int) -> RowResult:
     shares = {pool: Fraction(share) for pool, (share, _) in row.pool_amounts.items()}
     pools = {pool: quantize_half_up(Decimal(amount), decimals) for pool, (_, amount) in row.pool_amounts.items()}
     return RowResult(
-        retention_ratio=row.retention_ratio.normalize(), vetoed=row.vetoed, budget=row.budget.normalize(),
-        actual_cost=row.actual_cost.normalize(), surplus=row.surplus.normalize(), shares=shares,
-        total_share=sum(shares.values(), Fraction(0)), retained_amount=quantize_half_up(row.retained_amount, decimals),
-        payable_amount=quantize_half_up(row.payable_amount, decimals), pool_amounts=pools,
-    )  # fmt: skip
+        retention_ratio=row.retention_ratio.normalize(),
+        vetoed=row.vetoed,
+        budget=row.budget.normalize(),
+        actual_cost=row.actual_cost.normalize(),
+        surplus=row.surplus.normalize(),
+        shares=shares,
+        total_share=sum(shares.values(), Fraction(0)),
+        retained_amount=quantize_half_up(row.retained_amount, decimals),
+        payable_amount=quantize_half_up(row.payable_amount, decimals),
+        pool_amounts=pools,
+    )
 
 
 def workbook_response(user, batch: Batch, year: int) -> HttpResponse:

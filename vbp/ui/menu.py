@@ -32,10 +32,17 @@ ORDER: dict[str, tuple[str, ...]] = {
         "assessment:view_tasks",
         "funding:overview",
     ),
-    FUNDING: ("funding:pay_ratios", "funding:visits", "funding:shares"),
+    FUNDING: ("funding:pay_ratios", "funding:visits", "funding:capital_visits", "funding:shares"),
     WUHAN: ("assessment:offline_batches", "funding:surplus", "appeals:list"),
     MASTER_DATA: ("catalog:hospitals", "platformdata:records", "platformdata:imports"),
-    SYSTEM: ("admin:index", "accounts:security", "accounts:authorizations", "audit:operations", "audit:logins"),
+    SYSTEM: (
+        "admin:index",
+        "accounts:security",
+        "accounts:authorizations",
+        "accounts:tokens",
+        "audit:operations",
+        "audit:logins",
+    ),
 }
 
 
