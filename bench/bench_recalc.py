@@ -140,11 +140,11 @@ def child(keep: bool) -> None:
             label = "recalc_largest" if index == 0 else "recalc_other"
             print(f"{label}: {time.perf_counter() - started:.2f} s {sizes[batch_id]} rows {job.computed} hospitals "
                   f"{batch.name}")  # fmt: skip
-        request = RequestFactory().get("/funding/surplus/", {"export": "products", "year": str(year)})
+        request = RequestFactory().get("/funding/surplus/products/", {"export": "xlsx", "year": str(year)})
         request.user = province
         rows = ProductAmount.objects.count()
         started = time.perf_counter()
-        response = amount_views._all_products_export(request, year)
+        response = amount_views.SurplusProducts(request).respond()
         size = sum(len(chunk) for chunk in response.streaming_content)
         print(f"export: {time.perf_counter() - started:.2f} s {rows} rows {size} bytes peak {_peak_mb():.0f} MB")
         started = time.perf_counter()

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vbp.core.money import quantize_half_up
-from vbp.funding import amount_views, workbook
+from vbp.funding import workbook
+from vbp.funding.lists import product_columns
 from vbp.platformdata.fields import CellError, Column
 from vbp.ui.templatetags.vbp_format import money, percent, volume
 
@@ -84,29 +85,24 @@ def test_quantize_half_up_is_the_reference(value, places):
 
 
 @settings(derandomize=True, max_examples=200)
-@given(decimals, places)
-def test_amount_exports_round_half_up(value, places):
-    assert amount_views._cent(value) == reference(value, 2)
-    assert amount_views._in(SimpleNamespace(decimals=places), value) == reference(value, places)
-    assert amount_views._cent(None) is None and amount_views._in(SimpleNamespace(decimals=places), None) is None
-
-
-@settings(derandomize=True, max_examples=200)
 @given(decimals, decimals, decimals, decimals, decimals, places)
-def test_product_export_row_rounds_half_up(budget, cost, surplus, retained, payable, places):
-    one = Decimal(1)
-    # name, spec, company, score, vetoed, 9 stored inputs, then budget, cost, surplus, retained, payable, decimals
-    fixed = ("药品", "规格", "企业", Decimal("95.50"), False, *[one] * 9)
-    values = (*fixed, budget, cost, surplus, retained, payable, places)
-    row = amount_views._product_export_row(values)
-    assert row[-5:] == [
-        reference(budget, 2),
-        reference(cost, 2),
-        reference(surplus, 2),
-        reference(retained, places),
-        reference(payable, places),
-    ]
-    assert [str(figure) for figure in row[-2:]] == [str(reference(retained, places)), str(reference(payable, places))]
+def test_the_product_columns_export_money_half_up(budget, cost, surplus, retained, payable, places):
+    """The exported product rows: intermediates to the fen, amounts at the row's rule-set places, half up."""
+    row = {
+        "budget": budget,
+        "actual_cost": cost,
+        "surplus": surplus,
+        "retained_amount": retained,
+        "payable_amount": payable,
+        "sheet__decimals": places,
+    }
+    columns = {column.header: column for column in product_columns(None)}
+    headers = ("医保资金预算", "实际医保支出", "测算结余", "留用金额", "应留用金额")
+    exported = [columns[header].cell(row) for header in headers]
+    expected = [reference(value, 2) for value in (budget, cost, surplus)]
+    expected += [reference(retained, places), reference(payable, places)]
+    assert [str(value) for value in exported] == [str(value) for value in expected]
+    assert columns["留用金额"].cell({**row, "retained_amount": None}) is None
 
 
 @settings(derandomize=True, max_examples=200)

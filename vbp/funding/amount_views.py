@@ -7,7 +7,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,7 +16,6 @@ from vbp import permissions
 from vbp.accounts.models import Role
 from vbp.accounts.scope import get_visible_or_404
 from vbp.catalog.models import Batch, Hospital
-from vbp.core.money import quantize_half_up
 from vbp.funding import selectors, services
 from vbp.funding.forms import (
     AmountQuery,
@@ -28,7 +27,7 @@ from vbp.funding.forms import (
     YearQuery,
     encoded,
 )
-from vbp.funding.lists import PRODUCT_VALUES, Money, ObjectListPage, goods_words, product_columns
+from vbp.funding.lists import PRODUCT_VALUES, ObjectListPage, goods_words, product_columns
 from vbp.funding.models import AmountSheet, ProductAmount, Recalculation
 from vbp.rulesets.services import rule_set_of
 from vbp.ui.lists import Column
@@ -77,8 +76,22 @@ class AmountList(ObjectListPage):
             Column("考核年度", "year", kind="year", show=False),
             Column("状态", "label", template=STATUS),
             Column("品种数", "sheet.product_count", kind="number", total=bureau),
-            Money("留用金额合计", "sheet.retained_total", decimals=sheet_places, total_decimals=places, show=False),
-            Money("应留用金额合计", "sheet.payable_total", decimals=sheet_places, total_decimals=places, total=bureau),
+            Column(
+                "留用金额合计",
+                "sheet.retained_total",
+                kind="money",
+                decimals=sheet_places,
+                total_decimals=places,
+                show=False,
+            ),
+            Column(
+                "应留用金额合计",
+                "sheet.payable_total",
+                kind="money",
+                decimals=sheet_places,
+                total_decimals=places,
+                total=bureau,
+            ),
             Column("操作", lambda row: "", template="funding/_amount_actions.html", export=False),
         ]
 
@@ -281,7 +294,14 @@ class OverviewHospitals(AmountList):
             Column("地市", "hospital.city.name"),
             Column("带量批次", "batch.name"),
             Column("考核年度", "year", kind="year", show=False),
-            Money("应留用金额合计", "sheet.payable_total", decimals=sheet_places, total_decimals=places, total=True),
+            Column(
+                "应留用金额合计",
+                "sheet.payable_total",
+                kind="money",
+                decimals=sheet_places,
+                total_decimals=places,
+                total=True,
+            ),
             Column("状态", "label", template=STATUS),
             Column("操作", lambda row: "", template="funding/_overview_actions.html", export=False),
         ]
@@ -346,8 +366,10 @@ class SurplusHospitals(ObjectListPage):
     def get_columns(self) -> list[Column]:
         places = rule_set_places(self.batch)
 
-        def amount(header: str, value: str) -> Money:
-            return Money(header, value, decimals=lambda sheet: sheet.decimals, total_decimals=places, total=True)
+        def amount(header: str, value: str) -> Column:
+            return Column(
+                header, value, kind="money", decimals=lambda sheet: sheet.decimals, total_decimals=places, total=True
+            )
 
         return [
             Column("医疗机构编号", "hospital.code", sticky=True),
@@ -399,36 +421,6 @@ class SurplusProducts(ObjectListPage):
 
 
 surplus_products = SurplusProducts.as_view()
-
-
-# Kept for tests/web/test_formatting.py and bench/bench_recalc.py (other owners): the export now goes through
-# SurplusProducts' columns; drop these once those callers use it.
-
-
-def _all_products_export(request, year: int):
-    """Every product row in scope of the year as .xlsx (what 导出 of 医疗机构结余金额品种明细 gives)."""
-    request.GET = QueryDict(urlencode({"year": year, "export": "xlsx"}))
-    return SurplusProducts(request).respond()
-
-
-def _product_export_row(values: tuple) -> list:
-    """One exported product row from its stored values: money at the rule set's decimals, intermediates to the fen."""
-    head, (budget, cost, surplus, retained, payable, decimals) = values[:14], values[14:]
-    name, spec, company, score, vetoed, ratio, agreed, actual, base, bid, average, nonselected, pay_ratio, share = head
-    figures = [_cent(budget), _cent(cost), _cent(surplus)]
-    amounts = [quantize_half_up(retained, decimals), quantize_half_up(payable, decimals)]
-    inputs = [agreed, actual, base, bid.normalize(), average.normalize(), nonselected, pay_ratio, share]
-    return [name, spec, company, score.normalize(), "是" if vetoed else "否", ratio, *inputs, *figures, *amounts]
-
-
-def _in(sheet, amount: Decimal | None) -> Decimal | None:
-    """An amount with the rule set's decimals, as the core rounded it (Shanxi: whole yuan); half-up if it had more."""
-    return None if amount is None else quantize_half_up(amount, sheet.decimals)
-
-
-def _cent(amount: Decimal | None) -> Decimal | None:
-    """An exact intermediate figure (budget, surplus) shown to the fen, half-up, as the pages show it."""
-    return None if amount is None else quantize_half_up(amount, 2)
 
 
 # --- 重新测算 and 测算底稿 -----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.template.loader import render_to_string
 
 from vbp.catalog.models import Batch
 from vbp.ui.lists import PAGE_SIZES, Column, ListPage
-from vbp.ui.templatetags.vbp_format import money
 from vbp.ui.views import Lookup
 
 CHUNK = 500
@@ -80,20 +79,6 @@ class ObjectListPage(ListPage):
     def csrf_token(self) -> str:
         """For the forms inside cells (a cell's template is rendered without the request)."""
         return get_token(self.request)
-
-
-class Money(Column):
-    """Money at its row's decimals (``decimals`` may be a function of the row); the totals row shows the sum at
-    ``total_decimals`` (the rule set's, where the page knows it)."""
-
-    def __init__(self, header, value, *, decimals=2, total_decimals: int = 2, **kwargs):
-        super().__init__(header, value, kind="money", decimals=decimals, **kwargs)
-        self.total_decimals = total_decimals
-
-    def text(self, value, row=None) -> str:
-        if row is None and value not in (None, ""):
-            return money(value, self.total_decimals)
-        return super().text(value, row)
 
 
 def plain(value: Decimal | None) -> Decimal | None:
@@ -175,6 +160,14 @@ def product_columns(batch: Batch | None, *, decimals: int | None = None, split: 
         Column("医保资金预算", "budget", kind="money", show=False),
         Column("实际医保支出", "actual_cost", kind="money", show=False),
         Column("测算结余", "surplus", kind="money", total=True),
-        Money("留用金额", "retained_amount", decimals=places, total_decimals=total_places, total=True, template=split),
-        Money("应留用金额", "payable_amount", decimals=places, total_decimals=total_places),
+        Column(
+            "留用金额",
+            "retained_amount",
+            kind="money",
+            decimals=places,
+            total_decimals=total_places,
+            total=True,
+            template=split,
+        ),
+        Column("应留用金额", "payable_amount", kind="money", decimals=places, total_decimals=total_places),
     ]

@@ -54,7 +54,8 @@ def resolve(row, path: str):
 class Column:
     """One column: its header, where its value comes from, and how it is shown and exported.
 
-    ``kind``: text, money (``decimals`` places, half-up), percent (a ratio: 0.7611 → 76.11%), volume (an
+    ``kind``: text, money (``decimals`` places — a number, or a function of the row — half-up; ``total_decimals``
+    for the totals row when they vary), percent (a ratio: 0.7611 → 76.11%), volume (an
     integer count), number (as it is), year, date, datetime, yesno (是/否). ``link`` gives the cell a URL;
     ``template`` renders the cell with a template instead (given ``row`` and ``value``). ``total``: the
     column sums over every filtered row in the totals row. ``sticky``: kept in view when the table scrolls.
@@ -64,6 +65,7 @@ class Column:
     value: str | Callable[[object], object]
     kind: str = "text"
     decimals: int | Callable[[object], int] = 2
+    total_decimals: int | None = None  # the totals row's places, where ``decimals`` varies by row
     link: Callable[[object], str | None] | None = None
     template: str | None = None
     total: bool = False
@@ -79,6 +81,10 @@ class Column:
         return self.kind in NUMERIC
 
     def places(self, row) -> int:
+        """The money places of a row's cell, or (``row`` None) of the totals row."""
+        if row is None:
+            fixed = self.decimals if not callable(self.decimals) else 2
+            return self.total_decimals if self.total_decimals is not None else fixed
         return self.decimals(row) if callable(self.decimals) else self.decimals
 
     def text(self, value, row=None) -> str:
@@ -87,7 +93,7 @@ class Column:
             return ""
         match self.kind:
             case "money":
-                return money(value, self.places(row) if row is not None else self.decimals)
+                return money(value, self.places(row))
             case "percent":
                 return percent(value)
             case "volume":
