@@ -13,7 +13,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from vbp.catalog.models import Batch
-from vbp.ui.lists import PAGE_SIZES, Column, ListPage
+from vbp.ui.lists import Column, ListPage
 from vbp.ui.views import Lookup
 
 CHUNK = 500
@@ -68,12 +68,6 @@ class ObjectListPage(ListPage):
             context = {**self.extra_context(), "oob": True}
             response.content += render_to_string(self.oob_template, context, request=self.request).encode()
         return response
-
-    def page_size(self) -> int:
-        # vbp.ui.lists.ListPage.page_size turns any string of digits into an int first: ?size= with 5,000 digits
-        # is a 500 there (Python refuses to read it). Only the sizes offered are compared, as text, here.
-        asked = self.request.GET.get("size", "")
-        return int(asked) if asked in {str(size) for size in PAGE_SIZES} else self.default_page_size
 
     @property
     def csrf_token(self) -> str:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from itertools import chain, count, islice, zip_longest
 
 import polars as pl
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.html import escape
@@ -19,7 +18,6 @@ from django.utils.html import escape
 from vbp.audit.services import record_export
 from vbp.calc.xlsx import Block, Worksheet, XlsxError, write_xlsx
 
-PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SHEET_ROWS = 1_048_576  # Excel's rows per sheet
@@ -32,14 +30,6 @@ DATETIME = "yyyy-mm-dd hh:mm:ss"
 BLOCK_CELLS = 1_000_000  # values held as Python objects before they become a frame: 50,000 rows of 20
 INTEGER = "#,##0"
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f-\x9f]")
-
-
-def paginate(request, queryset, size: int = PAGE_SIZE):
-    """The requested page, and the query string without ``page`` for the page links."""
-    page = Paginator(queryset, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 def scope_text(user) -> str:
