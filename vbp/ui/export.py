@@ -15,6 +15,7 @@ from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.html import escape
 
+from vbp.accounts.models import Role
 from vbp.audit.services import record_export
 from vbp.calc.xlsx import Block, Worksheet, XlsxError, write_xlsx
 
@@ -36,7 +37,7 @@ def scope_text(user) -> str:
     """The user's 数据范围 in words: their hospital, the province-direct hospitals, or their region."""
     if user.hospital_id:
         return user.hospital.name
-    if user.role == "remote_platform":
+    if user.role == Role.REMOTE_PLATFORM:
         return "省直属医疗机构"
     return user.region.name if user.region_id else ""
 
