@@ -19,27 +19,9 @@ from vbp.appeals import selectors
 from vbp.appeals.models import Appeal
 from vbp.appeals.services import FILES_MAX, TEXT_MAX, TITLE_MAX
 from vbp.catalog.models import Batch
-from vbp.ui.forms import Form, QueryForm, TextField, VersionField
+from vbp.ui.forms import FilesField, Form, QueryForm, TextField, VersionField
 
 Status = Appeal.Status
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class FilesField(forms.FileField):
-    """Up to FILES_MAX uploaded files at once (the service judges each by its content and size)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": files.ACCEPT_ATTRIBUTE}))
-        super().__init__(required=False, **kwargs)
-
-    def clean(self, data, initial=None):
-        uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
-        if len(uploads) > FILES_MAX:
-            raise forms.ValidationError(f"每次最多上传 {FILES_MAX} 个附件", code="too_many")
-        return [super(FilesField, self).clean(upload, initial) for upload in uploads]
 
 
 def upload_help() -> str:
@@ -77,7 +59,7 @@ class NewAppealForm(Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "请填写申诉内容"},
     )
-    files = FilesField(label="附件")
+    files = FilesField(label="附件", most=FILES_MAX)
     submission_key = SubmissionKeyField()
 
     def __init__(self, data=None, files=None, *, user, **kwargs):
@@ -114,7 +96,7 @@ class EntryForm(Form):
     multiline = True
 
     text = TextField(label="内容", max_length=TEXT_MAX)
-    files = FilesField(label="附件")
+    files = FilesField(label="附件", most=FILES_MAX)
     version = VersionField()
 
     def __init__(self, *args, **kwargs):

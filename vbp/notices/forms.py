@@ -11,25 +11,9 @@ from django import forms
 from vbp.notices.models import Notice
 from vbp.notices.services import BODY_MAX, FILES_MAX, TITLE_MAX, NoticeContent, publishes_notices
 from vbp.regions.models import Region
-from vbp.ui.forms import Form, QueryForm, TextField, VersionField
+from vbp.ui.forms import FilesField, Form, QueryForm, TextField, VersionField
 
 WHOLE_PROVINCE, CHOSEN_CITIES = "province", "cities"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class FilesField(forms.FileField):
-    """Any number of uploaded files (the service judges each by its content); the form bounds how many."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}))
-        super().__init__(required=False, **kwargs)
-
-    def clean(self, data, initial=None):
-        uploads = data if isinstance(data, list | tuple) else [data]
-        return [super(FilesField, self).clean(upload, initial) for upload in uploads if upload]
 
 
 class NoticeForm(Form):
@@ -51,7 +35,7 @@ class NoticeForm(Form):
     )
     cities = forms.MultipleChoiceField(label="发布地市", required=False, widget=forms.CheckboxSelectMultiple)
     pinned = forms.BooleanField(label="置顶", required=False)
-    files = FilesField(label="附件")
+    files = FilesField(label="附件", most=FILES_MAX)
 
     def __init__(self, data=None, files=None, *, notice: Notice | None = None, **kwargs):
         self.notice = notice

@@ -131,3 +131,22 @@ class QueryForm(Form):
             choices = dict(getattr(field, "choices", ()))
             shown[str(field.label)] = str(choices.get(value, getattr(value, "name", value)))
         return shown
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Up to ``most`` files uploaded at once (the file store judges each by its content and size); never required."""
+
+    def __init__(self, *, most: int, accept: str = "application/pdf,image/png,image/jpeg", **kwargs):
+        self.most = most
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": accept}))
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
+        if len(uploads) > self.most:
+            raise ValidationError(f"每次最多 {self.most} 个附件（选了 {len(uploads)} 个）", code="too_many")
+        return [super(FilesField, self).clean(upload, initial) for upload in uploads]
