@@ -105,9 +105,8 @@ def test_a_province_direct_hospital_goes_from_reviewed_scores_to_a_confirmed_spl
     menu(page, "医疗机构上一年度住院总人次填报")
     page.get_by_role("link", name="维护住院人次").click()
     page.get_by_label("上一年度住院总人次").fill("100000")
-    page.get_by_role("button", name="保存").first.click()
     page.locator("input[type='file']").set_input_files(PDF)
-    page.get_by_role("button", name="上传附件").click()
+    page.get_by_role("button", name="保存").first.click()  # the total and its proof, in one form
     expect(page.get_by_role("link", name="住院人次证明.pdf")).to_be_visible()
     confirmed(page, "提交", page.locator(".card").first)
     expect(page.locator("#total-visits")).to_have_text("100,000")

@@ -225,6 +225,7 @@ class TotalVisitsForm(Form):
 
     action = ActionField(("save", "保存"), ("submit", "提交"))
     total_visits = WholeNumberField(label="上一年度住院总人次", min_value=1, required=False)
+    file = forms.FileField(label="证明材料", required=False, error_messages={"empty": "上传的文件是空的"})
     version = VersionField()
 
     def clean(self):

@@ -339,12 +339,15 @@ VISITS = {"hospital": Lookup(Hospital, "hospital_id")}
 @require_POST
 def visit_total(request, hospital: Hospital, year: int):
     _keeps(request.user, hospital)
-    form = TotalVisitsForm(request.POST)
+    form = TotalVisitsForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, form.first_error())
         return _back(request, "detail", hospital, year)
     report, version, total = _report(hospital, year), form.cleaned_data["version"], form.cleaned_data["total_visits"]
     try:
+        if form.cleaned_data["file"]:  # the proof chosen with the total: kept first, so 提交 finds it on file
+            proofs.store_proof(request.user, report, form.cleaned_data["file"])
+            messages.success(request, f"已上传附件 {form.cleaned_data['file'].name}")
         if form.cleaned_data["action"] == "submit":
             if total is not None:
                 version = services.save_total_visits(request.user, report, total, version=version).version

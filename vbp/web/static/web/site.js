@@ -1,7 +1,9 @@
 // Behaviour the pages share, kept out of the HTML so the Content-Security-Policy allows no inline script.
-// A form with data-confirm asks before it is sent: every irreversible action says it is final.
+// A form (or the button that sends it) with data-confirm asks before it is sent: every irreversible action says it
+// is final. A form with 保存 and 提交 asks only when 提交 sends it.
 document.addEventListener("submit", (event) => {
-  const message = event.target.dataset && event.target.dataset.confirm;
+  const button = event.submitter;
+  const message = (button && button.dataset && button.dataset.confirm) || (event.target.dataset && event.target.dataset.confirm);
   if (message && !window.confirm(message)) {
     event.preventDefault();
   }
