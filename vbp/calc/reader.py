@@ -1,4 +1,4 @@
-"""Reading calculator workbooks: .xlsx through calamine, or a folder of CSV files.
+"""Reading calculator workbooks: .xlsx through calamine, or a folder of CSV (or Parquet) files.
 
 Known text columns (codes, names) are read as text, so a code typed as a
 number keeps its digits. Every other column is typed from all its cells: a
@@ -86,7 +86,10 @@ def read_input(
     if not path.exists():
         return {}, [Problem(path.name, None, "", "文件或文件夹不存在")]
     if path.is_dir():
-        return _join_continued(_read_csv_folder(path, sheet_names, continued), continued), []
+        try:
+            return _join_continued(_read_csv_folder(path, sheet_names, continued), continued), []
+        except UnreadableTextFile as error:
+            return {}, [error.problem]
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}, [Problem(path.name, None, "", "应为 .xlsx 工作簿或 CSV 文件夹")]
     problem = _checked(path, limits)
@@ -376,14 +379,31 @@ def _read_csv_folder(
     folder: Path, sheet_names: Collection[str] | None, continued: Collection[str]
 ) -> dict[str, RawSheet]:
     sheets = {}
-    paths = {path.stem: path for path in sorted(folder.glob("*.csv"))}
+    paths = {path.stem: path for path in sorted(folder.iterdir()) if path.suffix.lower() in (".csv", ".parquet")}
     for name in _wanted(list(paths), sheet_names, continued):
         csv_path = paths[name]
-        frame = pl.read_csv(csv_path, infer_schema=False, encoding="utf8-lossy", raise_if_empty=False)
+        frame = _read_text_file(csv_path)
         frame = frame.rename({column: _clean(column) for column in frame.columns})
         letters = {column: f"{column_letter(index)}（{column}）" for index, column in enumerate(frame.columns)}
         sheets[csv_path.stem] = _finish(csv_path.stem, frame, letters, 1)
     return sheets
+
+
+class UnreadableTextFile(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def _read_text_file(path: Path) -> pl.DataFrame:
+    """A CSV file (UTF-8) or a Parquet file, every column as text."""
+    try:
+        if path.suffix.lower() == ".csv":
+            return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", raise_if_empty=False)
+        return pl.read_parquet(path).with_columns(pl.all().cast(pl.String))
+    except (pl.exceptions.PolarsError, OSError) as error:
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise UnreadableTextFile(Problem(path.name, None, "", f"无法读取文件（{reason}）")) from None
 
 
 def _finish(name: str, frame: pl.DataFrame, letters: dict[str, str], header_row: int) -> RawSheet:

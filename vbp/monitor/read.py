@@ -1,0 +1,201 @@
+"""Reading monitoring input: a workbook, or a folder of CSV or Parquet files, checked cell by cell.
+
+Every cell is read as text (a Parquet column too, whatever its type), so one set of checks
+types them all, and each bad cell is named by sheet, Excel row and column. Numbers keep their
+exact digits: volumes are integers, amounts decimals with at most two places (fen); a number
+cell of a workbook counts as the decimal Excel shows for it. Dates may carry a time of day,
+which is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from vbp.calc.problems import InputError, Problem
+from vbp.calc.reader import ROW, RawSheet, read_input
+from vbp.calc.validate import displayed_text
+from vbp.monitor.schema import (
+    AGREEMENTS,
+    EARLIEST_YEAR,
+    INPUT_SHEETS,
+    KNOWN_HEADERS,
+    LATEST_YEAR,
+    MAX_AMOUNT_DIGITS,
+    MAX_INTEGER_DIGITS,
+    NO,
+    OFFLINE,
+    ONLINE,
+    ORDER_LINES,
+    REPORTS,
+    YES,
+    Column,
+)
+
+MAX_TEXT = 100
+AMOUNT_TYPE = pl.Decimal(18, 2)
+_INTEGER = rf"^\d{{1,{MAX_INTEGER_DIGITS}}}(\.0+)?$"
+_AMOUNT = rf"^\d{{1,{MAX_AMOUNT_DIGITS}}}(\.\d{{1,2}})?$"
+_DATE = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+
+
+@dataclass
+class Inputs:
+    """The checked input: one typed frame per sheet (reports may be None), and each row's sheet row."""
+
+    orders: pl.DataFrame
+    agreements: pl.DataFrame
+    reports: pl.DataFrame | None
+
+
+def read(path: Path) -> Inputs:
+    """The input at ``path``, typed; InputError naming every bad cell when there is any."""
+    sheets, problems = read_input(Path(path), KNOWN_HEADERS, sheet_names=list(INPUT_SHEETS))
+    if problems:
+        raise InputError(problems)
+    typed: dict[str, pl.DataFrame | None] = {}
+    for name, (columns, key, may_be_absent) in INPUT_SHEETS.items():
+        sheet = sheets.get(name)
+        if sheet is None:
+            if not may_be_absent:
+                problems.append(Problem(name, None, "", f"缺少工作表“{name}”"))
+            typed[name] = None
+            continue
+        found = len(problems)
+        typed[name] = _typed(sheet, columns, key, problems)
+        if typed[name] is not None and len(problems) == found and name in ROW_CHECKS:
+            ROW_CHECKS[name](sheet, typed[name], problems)
+    if not problems and typed[REPORTS] is not None:
+        _check_reports(sheets[REPORTS], typed[REPORTS], typed[AGREEMENTS], problems)
+    if problems:
+        raise InputError(problems)
+    return Inputs(typed[ORDER_LINES], typed[AGREEMENTS], typed[REPORTS])
+
+
+def _typed(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, ...], problems: list[Problem]):
+    """The sheet's typed frame (a bad cell null), its bad cells and repeated keys added to ``problems``."""
+    frame = sheet.frame
+    missing = [c for c in columns if not c.optional and c.header not in frame.columns]
+    for column in missing:
+        problems.append(Problem(sheet.name, None, "", f"缺少列“{column.header}”"))
+    if missing:
+        return None
+    values, checks = [pl.col(ROW)], []
+    for column in columns:
+        if column.header not in frame.columns:
+            values.append(pl.lit(None, dtype=_dtype(column)).alias(column.name))
+            continue
+        raw = pl.col(column.header).cast(pl.String)
+        value = _value(raw, column)
+        values.append(value.alias(column.name))
+        checks.append((column, raw, value))
+    for column, raw, value in checks:
+        bad = frame.filter(value.is_null() if column.required else raw.is_not_null() & value.is_null())
+        for row, text in bad.select(ROW, raw).iter_rows():
+            message = "不能为空" if text is None else f"应为{column.expected}，实为“{_shown(text)}”"
+            if text is not None and column.kind == "text":
+                message = f"不能超过 {MAX_TEXT} 个字"
+            problems.append(Problem(*sheet.locate(row), sheet.place(column.header), message))
+    typed = frame.select(values)  # a bad cell is null here: the key's duplicates are still found
+    _check_duplicates(sheet, typed, columns, key, problems)
+    return typed
+
+
+def _dtype(column: Column) -> pl.DataType:
+    return {
+        "text": pl.String,
+        "yes_no": pl.Boolean,
+        "method": pl.Boolean,
+        "integer": pl.Int64,
+        "amount": AMOUNT_TYPE,
+        "date": pl.Date,
+    }[column.kind]
+
+
+def _value(raw: pl.Expr, column: Column) -> pl.Expr:
+    """The typed value of a cell, null when it is empty or bad (the caller tells which)."""
+    if column.kind == "text":
+        return pl.when(raw.str.len_chars() <= MAX_TEXT).then(raw)
+    if column.kind == "yes_no":
+        return pl.when(raw == YES).then(True).when(raw == NO).then(False)
+    if column.kind == "method":  # true: bought offline (线下)
+        return pl.when(raw == OFFLINE).then(True).when(raw == ONLINE).then(False)
+    if column.kind == "date":
+        parts = raw.str.extract_groups(_DATE)
+        year = parts.struct.field("1").cast(pl.Int32)
+        date = pl.date(year, parts.struct.field("2").cast(pl.Int8), parts.struct.field("3").cast(pl.Int8))
+        valid = year.is_between(EARLIEST_YEAR, LATEST_YEAR) & _valid_day(parts)
+        return pl.when(valid).then(date)
+    plain = raw.str.replace_all(r"[,，\s]", "")
+    pattern = _INTEGER if column.kind == "integer" else _AMOUNT
+    # a number cell of a workbook arrives as the double's shortest text; Excel shows it with 15 digits
+    text = pl.when(plain.str.contains(pattern)).then(plain).otherwise(displayed_text(plain))
+    text = pl.when(text.str.contains(pattern)).then(text)
+    if column.kind == "integer":
+        return text.str.replace(r"\.0+$", "").cast(pl.Int64)
+    return text.str.to_decimal(scale=2).cast(AMOUNT_TYPE)
+
+
+def _valid_day(parts: pl.Expr) -> pl.Expr:
+    """Whether year, month and day name a real day (2023-02-29 does not)."""
+    year = parts.struct.field("1").cast(pl.Int32, strict=False)
+    month = parts.struct.field("2").cast(pl.Int32, strict=False)
+    day = parts.struct.field("3").cast(pl.Int32, strict=False)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    last = (
+        pl.when(month == 2)
+        .then(pl.when(leap).then(29).otherwise(28))
+        .when(month.is_in([4, 6, 9, 11]))
+        .then(30)
+        .otherwise(31)
+    )
+    return month.is_between(1, 12) & day.is_between(1, last)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _check_duplicates(
+    sheet: RawSheet, typed: pl.DataFrame, columns: tuple[Column, ...], key: tuple[str, ...], problems: list[Problem]
+) -> None:
+    duplicates = typed.with_columns(first=pl.col(ROW).min().over(key)).filter(pl.col(ROW) != pl.col("first"))
+    headers = [column.header for column in columns if column.name in key]
+    place = "、".join(sheet.place(header) for header in headers)
+    for row, first_row in duplicates.select(ROW, "first").iter_rows():
+        name, excel_row = sheet.locate(row)
+        problems.append(Problem(name, excel_row, place, f"{'、'.join(headers)}与第{sheet.locate(first_row)[1]}行重复"))
+
+
+def _check_orders(sheet: RawSheet, orders: pl.DataFrame, problems: list[Problem]) -> None:
+    received, amount = pl.col("received"), pl.col("received_amount")
+    for row in orders.filter(received.is_not_null() & amount.is_null())[ROW].to_list():
+        problems.append(Problem(*sheet.locate(row), sheet.place("入库金额"), "已填入库日期，入库金额不能为空"))
+    for row in orders.filter(received.is_null() & amount.is_not_null())[ROW].to_list():
+        problems.append(Problem(*sheet.locate(row), sheet.place("入库日期"), "已填入库金额，入库日期不能为空"))
+    for header, name in (("配送日期", "delivered"), ("入库日期", "received")):
+        early = orders.filter(pl.col(name) < pl.col("ordered"))
+        for row in early[ROW].to_list():
+            problems.append(Problem(*sheet.locate(row), sheet.place(header), f"{header}早于下单日期"))
+
+
+def _check_agreements(sheet: RawSheet, agreements: pl.DataFrame, problems: list[Problem]) -> None:
+    for row in agreements.filter(pl.col("ends") < pl.col("starts"))[ROW].to_list():
+        problems.append(Problem(*sheet.locate(row), sheet.place("执行结束日期"), "执行结束日期早于执行开始日期"))
+
+
+ROW_CHECKS = {ORDER_LINES: _check_orders, AGREEMENTS: _check_agreements}
+
+
+def _check_reports(sheet: RawSheet, reports: pl.DataFrame, agreements: pl.DataFrame, problems: list[Problem]) -> None:
+    unmatched = reports.join(agreements, on=["hospital", "batch", "generic"], how="anti")
+    for row, hospital, batch, generic in unmatched.select(ROW, "hospital", "batch", "generic").iter_rows():
+        problems.append(
+            Problem(
+                *sheet.locate(row),
+                sheet.place("药品通用名"),
+                f"“{AGREEMENTS}”表中没有 {hospital} {batch} {generic} 的约定采购量（报量核对要用它的执行期）",
+            )
+        )
