@@ -1,4 +1,4 @@
-"""Benchmark of `vbp calc` against the targets of spec/calculator.md ("Performance").
+"""Benchmark of `vbp calc` against the targets of docs/calculator.md ("Performance").
 
 Usage: python -m bench.bench_calc [--sizes 10000,100000,1000000] [--rules shanxi] [--keep] [--workdir DIR]
 
@@ -37,7 +37,7 @@ PHASES = ("read", "validate", "compute", "write")
 _PHASE_LINE = re.compile(r"^(read|validate|compute|write): ([0-9.]+) s$", re.M)
 _READ_ALONE_LINE = re.compile(r"^read-alone: ([0-9.]+) s, (\d+) rows$", re.M)
 
-# Targets of spec/calculator.md, for 1,000,000 rows.
+# Targets of docs/calculator.md, for 1,000,000 rows.
 TARGET_ROWS = 1_000_000
 STRETCH_SECONDS = 6.0
 READ_ALONE_RATIO = 1.3
@@ -236,13 +236,13 @@ def table(results: list[Result]) -> str:
 def targets(results: list[Result]) -> str:
     at = next((r for r in results if r.rows == TARGET_ROWS and r.wall is not None), None)
     if at is None:
-        return f"Targets (spec/calculator.md) are for {TARGET_ROWS:,} rows: not run."
+        return f"Targets (docs/calculator.md) are for {TARGET_ROWS:,} rows: not run."
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "not met"
 
     core, ratio = at.core, (at.core / at.read_alone if at.core is not None and at.read_alone else None)
-    lines = [f"Targets (spec/calculator.md, {TARGET_ROWS:,} rows):"]
+    lines = [f"Targets (docs/calculator.md, {TARGET_ROWS:,} rows):"]
     if core is not None and ratio is not None:
         lines.append(
             f"  read+validate+compute {core:6.2f} s: {ratio:.2f}× read-alone "
@@ -289,7 +289,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark `vbp calc` (spec/calculator.md, Performance).")
+    parser = argparse.ArgumentParser(description="Benchmark `vbp calc` (docs/calculator.md, Performance).")
     parser.add_argument(
         "--sizes",
         type=_sizes,

@@ -1,4 +1,4 @@
-"""Generate input workbooks for `vbp calc` (see spec/calculator.md).
+"""Generate input workbooks for `vbp calc` (see docs/calculator.md).
 
 Usage: python -m bench.generate_workbook OUT --rows N [--seed S] [--hospitals H] [--csv]
 """

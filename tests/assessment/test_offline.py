@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 BATCH = "国家第一批集中带量采购"
 YEAR = 2024
-# spec/domain.md, Review workflow: the Wuhan template's columns, in order.
+# docs/domain.md, Review workflow: the Wuhan template's columns, in order.
 WUHAN_COLUMNS = [
     *("区域", "医疗机构编号", "医疗机构名称", "品种序号", "品种名称", "规格", "约定采购量完成率得分", "30天回款率得分"),
     *("药品费用增长率得分", "非中选产品采购量占比得分", "非中选产品采购金额占比得分"),

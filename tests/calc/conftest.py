@@ -33,7 +33,7 @@ SEED_VISITS = {
 
 
 def seed_input() -> dict[str, list[list]]:
-    """The worked example of seed 000 §3.1 (spec/calculator.md) as sheets of rows, header first."""
+    """The worked example of seed 000 §3.1 (docs/calculator.md) as sheets of rows, header first."""
     return {
         "品种明细": [
             PRODUCT_HEADERS,

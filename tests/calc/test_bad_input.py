@@ -148,3 +148,22 @@ def test_an_unknown_rule_set_is_a_usage_error(tmp_path, seed, xlsx, vbp):
 
     assert result.code == 2
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_rules_sheet_whose_definition_is_not_json_is_a_usage_error(tmp_path, seed, xlsx, vbp):
+    seed["规则"] = [["项目", "值"], ["考核方案", "shanxi"], ["定义", '{"id": "shanxi", broken']]
+    workbook = xlsx(tmp_path / "in.xlsx", seed)
+
+    for argv in (("calc", workbook, "-o", tmp_path / "out.xlsx"), ("calc", "--check", workbook)):
+        result = vbp(*argv)
+        assert result.code == 2, result
+        assert "“规则”表中“定义”不是有效的 JSON" in result.err
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_an_empty_hospital_code_is_reported_once(tmp_path, seed, xlsx, vbp):
+    seed["品种明细"][1][0] = ""
+
+    problems = run_bad(tmp_path, xlsx, vbp, seed)
+
+    assert problems == ["品种明细 第2行 A（医疗机构编码）列：不能为空"]

@@ -1,4 +1,4 @@
-"""The optional column 接续批次: a renewal batch retains only when the rule set says so (spec/domain.md)."""
+"""The optional column 接续批次: a renewal batch retains only when the rule set says so (docs/domain.md)."""
 
 import json
 

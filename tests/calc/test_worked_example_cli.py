@@ -1,4 +1,4 @@
-"""The worked example of seed 000 §3.1 through ``vbp calc`` on real files (spec/calculator.md)."""
+"""The worked example of seed 000 §3.1 through ``vbp calc`` on real files (docs/calculator.md)."""
 
 import csv
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Allocation to pools, the fund split and negative handling (spec/domain.md)."""
+"""Allocation to pools, the fund split and negative handling (docs/domain.md)."""
 
 from decimal import Decimal
 from fractions import Fraction

@@ -1,4 +1,4 @@
-"""Rule sets are data, validated with every problem named (spec/domain.md, Rule sets)."""
+"""Rule sets are data, validated with every problem named (docs/domain.md, Rule sets)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Scoring the Shanxi items from raw inputs, at every band edge (spec/domain.md, Assessment)."""
+"""Scoring the Shanxi items from raw inputs, at every band edge (docs/domain.md, Assessment)."""
 
 from decimal import Decimal
 

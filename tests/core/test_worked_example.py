@@ -1,4 +1,4 @@
-"""The worked example of seed 000 §3.1 (spec/domain.md, spec/calculator.md)."""
+"""The worked example of seed 000 §3.1 (docs/domain.md, docs/calculator.md)."""
 
 from decimal import Decimal
 

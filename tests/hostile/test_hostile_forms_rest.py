@@ -74,7 +74,11 @@ FILTERS = [
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=IDS)
-@pytest.mark.parametrize(("name", "username", "parameter", "refused"), FILTERS, ids=lambda item: str(item)[:30])
+@pytest.mark.parametrize(
+    ("name", "username", "parameter", "refused"),
+    FILTERS,
+    ids=[f"{name}-{user}-{key}" for name, user, key, _ in FILTERS],
+)
 def test_a_hostile_filter_is_refused_at_its_field_or_filters_harmlessly(
     client, name, username, parameter, refused, value
 ):

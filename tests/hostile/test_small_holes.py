@@ -161,7 +161,9 @@ def run_production_check(secret: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("secret", ["short", "a" * 64, "django-insecure-" + secrets.token_urlsafe(50)])
+@pytest.mark.parametrize(
+    "secret", ["short", "a" * 64, "django-insecure-" + secrets.token_urlsafe(50)], ids=["short", "repeated", "insecure"]
+)
 def test_a_weak_secret_key_stops_production_start_up(secret):
     result = run_production_check(secret)
     assert result.returncode != 0 and "DJANGO_SECRET_KEY is too weak" in result.stderr

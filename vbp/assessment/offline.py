@@ -52,7 +52,7 @@ CONFIRM = (  # 确认导入 asks first: the scores are the review, and what they
     "集采任务完成情况评分审核随即提交，并据此计算结余留用比例（提交后不能修改）。确定导入？"
 )
 
-# The template's item columns (spec/domain.md, Review workflow) and the wuhan preset's item each one holds.
+# The template's item columns (docs/domain.md, Review workflow) and the wuhan preset's item each one holds.
 ITEM_COLUMNS = (
     ("约定采购量完成率得分", "completion"),
     ("30天回款率得分", "payment_30d"),
@@ -453,7 +453,7 @@ class _Checker:
         return hospital, product
 
     def _warn(self, number, values, hospital, product, assessment, result: OfflineCheck) -> None:
-        """What is odd but not wrong: a 自评总分 that is not the sum of its items (spec/domain.md, Fine points)."""
+        """What is odd but not wrong: a 自评总分 that is not the sum of its items (docs/domain.md, Fine points)."""
         sheet = self.table.sheet
         items = [values[code] for code in ITEM_CODES]
         total = sum((value for value in items if value is not None), Decimal(0))

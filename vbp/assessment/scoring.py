@@ -38,7 +38,7 @@ PLATFORM_INPUTS = {
     "nonselected_amount": "nonselected_amount",
 }
 
-# Chinese labels of the inputs people see and type (seed 000 §1, spec/domain.md).
+# Chinese labels of the inputs people see and type (seed 000 §1, docs/domain.md).
 INPUT_LABELS = {
     "prepayment": "货款预付情况",
     "outpatient_drug_cost": "本年门诊次均药品费用（A，元）",

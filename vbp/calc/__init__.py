@@ -1,1 +1,1 @@
-"""The offline calculator ``vbp calc`` (spec/calculator.md): workbooks in, workbooks out."""
+"""The offline calculator ``vbp calc`` (docs/calculator.md): workbooks in, workbooks out."""

@@ -28,7 +28,7 @@ from vbp.calc.schema import (
 from vbp.calc.validate import Inputs, validate
 from vbp.calc.workbook import calculation_sheets, yes_no
 from vbp.calc.writer import Sheet, write_workbook
-from vbp.core.rules import RuleSet, parse_rule_set
+from vbp.core.rules import RuleSet, RuleSetError, parse_rule_set
 from vbp.core.vectorized import Frames
 
 # Headers that find a sheet's header row; of them, those read as text (codes, names, 否决).
@@ -74,7 +74,11 @@ def stored_rule_set(sheets: dict[str, RawSheet]) -> RuleSet | None:
         return None
     values = dict(sheet.frame.select(pl.col("项目").cast(pl.String), pl.col("值").cast(pl.String)).iter_rows())
     if values.get("定义"):
-        return parse_rule_set(json.loads(values["定义"]))
+        try:
+            definition = json.loads(values["定义"])
+        except json.JSONDecodeError as error:
+            raise RuleSetError([f"“{RULES}”表中“定义”不是有效的 JSON（第 {error.pos + 1} 个字符处）"]) from None
+        return parse_rule_set(definition)
     return None
 
 

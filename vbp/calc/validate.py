@@ -279,7 +279,8 @@ def _check_links(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet], pr
     """Every product's hospital has a total; every hospital has pools; pools fit in the total."""
     products, hospitals, visits = typed[PRODUCTS], typed[HOSPITALS], typed[VISITS]
     code = sheets[PRODUCTS].place("医疗机构编码")
-    for row, hospital in products.join(hospitals, on="hospital", how="anti").select(ROW, "hospital").iter_rows():
+    unknown = products.filter(pl.col("hospital").is_not_null()).join(hospitals, on="hospital", how="anti")
+    for row, hospital in unknown.select(ROW, "hospital").iter_rows():  # an empty code is already reported
         problems.append(
             Problem(
                 *sheets[PRODUCTS].locate(row), code, f"医疗机构 {hospital} 在“{HOSPITALS}”表中没有上一年度住院总人次"

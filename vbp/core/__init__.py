@@ -1,5 +1,5 @@
 """The pure calculation core: rule sets, scoring, retention amounts.
 
 Nothing here imports Django or touches files or databases; every formula of
-spec/domain.md lives here once, and the web system and ``vbp calc`` call it.
+docs/domain.md lives here once, and the web system and ``vbp calc`` call it.
 """

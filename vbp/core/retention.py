@@ -1,6 +1,6 @@
 """Retained amounts: budget, actual cost, surplus, shares, rounding and splits.
 
-Implements spec/domain.md "The formulas" (seed 000 §3.1):
+Implements docs/domain.md "The formulas" (seed 000 §3.1):
 
     留用金额 = 【采购量基数×加权平均价×支付比例 − (约定采购量×中选价格+非中选产品使用金额)×支付比例】
               × 结余留用比例 × 参保患者使用量占比
@@ -121,7 +121,7 @@ def allocate(amount: Decimal, weights: Mapping[str, Fraction], decimals: int) ->
     """Split a rounded amount over parts in proportion to weights, by largest remainder.
 
     The parts add up exactly to ``amount``. Ties go to the larger weight first,
-    then to the name in order (spec/calculator.md, "pools' amounts").
+    then to the name in order (docs/calculator.md, "Pools' amounts").
     """
     units = int(amount.scaleb(decimals))
     if len(weights) == 1 and next(iter(weights.values())) > 0:  # one part takes it all (most hospitals: one pool)

@@ -1,7 +1,7 @@
 """Rule sets (考核方案) as data: items, vetoes, ratio bands and rounding settings.
 
 A rule set is plain JSON-like data validated here into frozen dataclasses
-(spec/domain.md, "Rule sets"). Every problem is reported at once, each with the
+(docs/domain.md, "Rule sets"). Every problem is reported at once, each with the
 path of the offending value, so an administrator can fix a file in one pass.
 """
 

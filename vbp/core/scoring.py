@@ -1,6 +1,6 @@
 """Scoring assessment items, the veto, and score → retention ratio.
 
-Implements spec/domain.md "Assessment (考核)": Part 1 (one per hospital and
+Implements docs/domain.md "Assessment (考核)": Part 1 (one per hospital and
 year) plus Part 2 (one per hospital × product) make the 综合得分; a veto
 (一票否决) withholds retention whatever the score; bands turn the score into
 the retention ratio, never above the cap.

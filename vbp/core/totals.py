@@ -1,6 +1,6 @@
 """A hospital's totals over its product rows: what it is paid, by pool and by fund.
 
-spec/domain.md "Province-direct hospitals" and "Fund split", spec/calculator.md 汇总:
+docs/domain.md "Province-direct hospitals" and "Fund split", docs/calculator.md 汇总:
 the totals are sums of the rounded row amounts; the payable total is split over the
 pools by their shares and over the two funds by their basis, each split adding up
 exactly to the whole.

@@ -100,7 +100,7 @@ def _veto_expr(rule_set: RuleSet, frame: pl.DataFrame) -> pl.Expr:
 
 
 def _retains_nothing(rule_set: RuleSet, frame: pl.DataFrame) -> pl.Expr:
-    """Vetoed rows, and rows of a renewal (接续) batch when the rule set lets none retain (spec/domain.md)."""
+    """Vetoed rows, and rows of a renewal (接续) batch when the rule set lets none retain (docs/domain.md)."""
     nothing = pl.col("vetoed")
     if not rule_set.renewal_retains and "renewal" in frame.columns:
         nothing = nothing | pl.col("renewal").fill_null(False)

@@ -112,7 +112,7 @@ LEVEL_VISITS = {
     "0": (200, 900),
 }
 
-# Shanxi's Part 1, as hospitals answer it: each a choice or counts (spec/domain.md); drawn per hospital and batch.
+# Shanxi's Part 1, as hospitals answer it: each a choice or counts (docs/domain.md); drawn per hospital and batch.
 PREPAYMENT = (("完成", 80), ("部分完成", 15), ("未进行", 5))
 REJECT_PERCENT = 4  # of the Part 1 items a bureau reviews: 驳回, with one of these reasons
 REJECT_REASONS = ("未见货款预付凭证", "财务报表与填报数据不一致", "违规情况与稽核记录不符")

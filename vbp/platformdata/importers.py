@@ -381,7 +381,7 @@ class PlatformRecordImporter(Importer):
 
 
 class FundBasisImporter(Importer):
-    """职保/居保 split basis per hospital and year (spec/domain.md "Fund split"), for rule sets that split funds."""
+    """职保/居保 split basis per hospital and year (docs/domain.md "Fund split"), for rule sets that split funds."""
 
     kind, title, sheet, model = "fund_basis", "职保居保拆分依据", "职保居保拆分依据", VisitReport
     key, key_columns = ("hospital_id", "year"), ("year", "hospital")
