@@ -39,12 +39,17 @@ lint: setup
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
+# The suite on two processes (pytest-xdist), a test module each at a time: module fixtures such as the demo
+# province load once per module, and the browser tests, sorted last, run last in each process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # every test on a throwaway PostgreSQL server (needs Debian's postgresql package; see scripts/with-postgres)
 test-pg: setup
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest $(PYTEST_PARALLEL)
 
 # the browser tests alone, failing (not skipping) without /usr/bin/chromium
 test-browser: setup
@@ -57,6 +62,7 @@ bench: setup
 	$(BIN)/python -m bench.bench_export
 	$(BIN)/python -m bench.bench_workbook
 	$(BIN)/python -m bench.bench_recalc
+	$(BIN)/python -m bench.bench_monitor
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "vbp.funding",
     "vbp.appeals",
     "vbp.notices",
+    "vbp.monitoring",
     "vbp.ui",
     "vbp.web",
     "vbp.api",
@@ -141,6 +142,8 @@ VBP_IMPORT_BACKGROUND_BYTES = int(os.environ.get("VBP_IMPORT_BACKGROUND_BYTES", 
 # Attachments (PDF or image) are stored here, outside the web root, and served only through scoped views.
 VBP_ATTACHMENT_ROOT = Path(os.environ.get("VBP_ATTACHMENT_ROOT", str(BASE_DIR / "var" / "attachments")))
 VBP_ATTACHMENT_MAX_BYTES = int(os.environ.get("VBP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+# Order lines of procurement monitoring, kept columnar: Parquet files by year and month under this folder.
+VBP_DATA_ROOT = Path(os.environ.get("VBP_DATA_ROOT", str(BASE_DIR / "var" / "data")))
 
 # Uploads: large workbooks are read from memory or a temporary file, never from the internet.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -13,6 +13,7 @@ urlpatterns = [
     path("assessment/", include("vbp.assessment.urls")),
     path("funding/", include("vbp.funding.urls")),
     path("appeals/", include("vbp.appeals.urls")),
+    path("monitoring/", include("vbp.monitoring.urls")),
     path("notices/", include("vbp.notices.urls")),
     path("audit/", include("vbp.audit.urls")),
     path("api/", include("vbp.api.urls")),

@@ -79,4 +79,5 @@ def demo(django_db_setup, django_db_blocker):
 def attachment_root(settings, tmp_path_factory) -> Path:
     """Uploaded attachments go to a fresh temporary directory, never into the project's var/attachments."""
     settings.VBP_ATTACHMENT_ROOT = tmp_path_factory.mktemp("attachments")
+    settings.VBP_DATA_ROOT = tmp_path_factory.mktemp("data")  # order lines too
     return settings.VBP_ATTACHMENT_ROOT

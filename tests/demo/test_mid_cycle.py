@@ -45,7 +45,7 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     root = tmp_path_factory.mktemp("mid-cycle-files")
     with override_settings(VBP_ATTACHMENT_ROOT=root), django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
-        call_command("load_demo", "--reviewed", stdout=out)
+        call_command("load_demo", "--reviewed", "--orders", "20000", stdout=out)
         yield {"out": out.getvalue(), "root": root}
         transaction.set_rollback(True)
 

@@ -91,7 +91,7 @@ def digest() -> str:
 
 def loaded_digest(*options) -> str:
     with transaction.atomic():
-        call_command("load_demo", "--reviewed", *options, stdout=StringIO())
+        call_command("load_demo", "--reviewed", "--orders", "2000", *options, stdout=StringIO())
         fingerprint = digest()
         transaction.set_rollback(True)
     return fingerprint

@@ -395,6 +395,17 @@ class UnreadableTextFile(Exception):
         super().__init__(str(problem))
 
 
+def read_text_sheet(path: Path, name: str) -> tuple[RawSheet | None, list[Problem]]:
+    """One CSV or Parquet file as the sheet ``name`` (every column as text), or the problem reading it."""
+    try:
+        frame = _read_text_file(path)
+    except UnreadableTextFile as error:
+        return None, [error.problem]
+    frame = frame.rename({column: _clean(column) for column in frame.columns})
+    letters = {column: f"{column_letter(index)}（{column}）" for index, column in enumerate(frame.columns)}
+    return _finish(name, frame, letters, 1), []
+
+
 def _read_text_file(path: Path) -> pl.DataFrame:
     """A CSV file (UTF-8) or a Parquet file, every column as text."""
     try:

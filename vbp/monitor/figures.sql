@@ -107,6 +107,14 @@ FROM (
     GROUP BY hospital, batch
 );
 
+-- name: delivery_by_hospital
+-- 配送情况 counted per hospital and distributor: what a bureau's pages add up over the hospitals it oversees
+CREATE OR REPLACE TEMP VIEW delivery_by_hospital AS
+SELECT hospital, distributor, count(*) AS line_count, count(delivered) AS delivered_count,
+       count(*) FILTER (WHERE delivered - ordered <= 2) AS within_48h
+FROM lines
+GROUP BY hospital, distributor;
+
 -- name: delivery
 -- 配送情况: per distributor; both rates are of all its order lines
 CREATE OR REPLACE TEMP VIEW delivery AS
@@ -114,9 +122,9 @@ SELECT distributor, line_count, delivered_count,
        ratio(delivered_count, line_count) AS delivery_rate,
        ratio(within_48h, line_count) AS within_48h_rate
 FROM (
-    SELECT distributor, count(*) AS line_count, count(delivered) AS delivered_count,
-           count(*) FILTER (WHERE delivered - ordered <= 2) AS within_48h
-    FROM lines
+    SELECT distributor, sum(line_count) AS line_count, sum(delivered_count) AS delivered_count,
+           sum(within_48h) AS within_48h
+    FROM delivery_by_hospital
     GROUP BY distributor
 );
 

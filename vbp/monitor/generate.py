@@ -47,13 +47,30 @@ def default_products(year: int, count: int = 100) -> list[Product]:
 
 
 def generate(
-    hospitals: list[str], products: list[Product], *, lines: int, year: int, seed: int = 2024, buy_share: float = 0.4
+    hospitals: list[str],
+    products: list[Product],
+    *,
+    lines: int,
+    year: int,
+    seed: int = 2024,
+    buy_share: float = 0.4,
+    agreed: list[tuple[int, int, int]] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """The three input sheets for ``hospitals`` (codes) buying ``products`` over ``year``."""
+    """The three input sheets for ``hospitals`` (codes) buying ``products`` over ``year``.
+
+    ``agreed``: the agreements as (hospital index, product index, agreed volume) when they are given (the
+    demo's 平台数据); lines then fall on each in proportion to its volume and buy about it over the year,
+    some hospitals more and some less. Without it, agreements are drawn and their volumes follow the lines.
+    """
     rng = np.random.default_rng(seed)
-    agreements = _agreements(rng, len(hospitals), len(products), buy_share)
-    hospital_of, product_of = agreements
-    size = rng.gamma(2.0, 1.0, len(hospitals))[hospital_of]  # big hospitals order more
+    if agreed:
+        hospital_of = np.array([row[0] for row in agreed], dtype=np.int64)
+        product_of = np.array([row[1] for row in agreed], dtype=np.int64)
+        volumes = np.array([row[2] for row in agreed], dtype=np.float64)
+        size = np.maximum(volumes, 1.0)
+    else:
+        hospital_of, product_of = _agreements(rng, len(hospitals), len(products), buy_share)
+        size = rng.gamma(2.0, 1.0, len(hospitals))[hospital_of]  # big hospitals order more
     weight = size / size.sum()
     line_agreement = np.sort(rng.choice(len(hospital_of), size=lines, p=weight))
 
@@ -69,13 +86,22 @@ def generate(
     )
     offline = rng.random(lines) < offline_rate[line_agreement]
     quantity = rng.integers(1, 400, lines)
+    pace = rng.choice([0.7, 0.95, 1.05, 1.3], size=agreement_count, p=[0.2, 0.2, 0.4, 0.2])
+    if agreed:  # scale each line so an agreement's year of winning lines comes to about its volume × its pace
+        per_line = size.sum() / (lines * 200.0 * (1 - nonwinning_share.mean()))
+        quantity = np.maximum(1, np.round(quantity * per_line * pace[line_agreement])).astype(np.int64)
     unit = np.array([product.price_cents for product in products], dtype=np.int64)[product_of[line_agreement]]
     unit = np.where(winning, unit, unit * rng.integers(2, 6, lines))
     amount_cents = quantity * unit
 
-    first_day = np.datetime64(f"{year}-01-01")
-    days = (np.datetime64(f"{year + 1}-01-01") - first_day).astype(int)
-    ordered = first_day + rng.integers(0, days, lines).astype("timedelta64[D]")
+    # each line is ordered within its product's contract period (within the year)
+    first_day, last_day = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
+    period_start = np.array([max(np.datetime64(p.starts), first_day) for p in products], dtype="datetime64[D]")
+    period_end = np.array([min(np.datetime64(p.ends), last_day) for p in products], dtype="datetime64[D]")
+    period_days = np.maximum((period_end - period_start).astype(np.int64) + 1, 1)
+    line_product_of = product_of[line_agreement]
+    offset = np.floor(rng.random(lines) * period_days[line_product_of]).astype(np.int64)
+    ordered = period_start[line_product_of] + offset.astype("timedelta64[D]")
     delivery_days = rng.choice([0, 1, 2, 3, 5, 8], size=lines, p=[0.3, 0.35, 0.2, 0.08, 0.05, 0.02])
     undelivered = rng.random(lines) < 0.02
     delivered = ordered + delivery_days.astype("timedelta64[D]")
@@ -114,9 +140,13 @@ def generate(
     )
 
     # agreed volumes: the year's winning volume times a factor; above 1 puts the hospital behind schedule
-    winning_volume = np.bincount(line_agreement, weights=np.where(winning, quantity, 0), minlength=agreement_count)
-    factor = rng.choice([0.8, 1.0, 1.15, 1.5], size=agreement_count, p=[0.25, 0.35, 0.25, 0.15])
-    agreed = np.where(rng.random(agreement_count) < 0.005, 0, np.round(winning_volume * factor)).astype(np.int64)
+    if agreed:
+        agreed_volume = volumes.astype(np.int64)
+    else:
+        winning_volume = np.bincount(line_agreement, weights=np.where(winning, quantity, 0), minlength=agreement_count)
+        factor = rng.choice([0.8, 1.0, 1.15, 1.5], size=agreement_count, p=[0.25, 0.35, 0.25, 0.15])
+        drawn = np.round(winning_volume * factor)
+        agreed_volume = np.where(rng.random(agreement_count) < 0.005, 0, drawn).astype(np.int64)
     starts = np.array([np.datetime64(product.starts) for product in products])[product_of]
     ends = np.array([np.datetime64(product.ends) for product in products])[product_of]
     agreement_frame = pl.DataFrame(
@@ -124,13 +154,13 @@ def generate(
             "医疗机构编码": hospital_codes.gather(hospital_of),
             "带量批次": batches.gather(product_of),
             "药品通用名": generics.gather(product_of),
-            "约定采购量": agreed,
+            "约定采购量": agreed_volume,
             "执行开始日期": starts,
             "执行结束日期": ends,
         }
     ).with_columns(pl.col("执行开始日期", "执行结束日期").cast(pl.Date))
 
-    last_year = np.round(agreed * rng.uniform(0.8, 1.2, agreement_count)).astype(np.int64)
+    last_year = np.round(agreed_volume * rng.uniform(0.8, 1.2, agreement_count)).astype(np.int64)
     change = rng.choice([0.6, 0.9, 1.0, 1.1], size=agreement_count, p=[0.06, 0.3, 0.44, 0.2])
     reported = np.where(rng.random(agreement_count) < 0.02, 0, np.round(last_year * change)).astype(np.int64)
     report_frame = agreement_frame.select("医疗机构编码", "带量批次", "药品通用名").with_columns(

@@ -8,9 +8,7 @@ from vbp.catalog.forms import HospitalQuery
 from vbp.catalog.models import Batch
 from vbp.platformdata.importers import IMPORTERS
 from vbp.platformdata.models import ImportJob, PlatformRecord
-from vbp.ui.forms import Form, QueryForm
-
-ALL = ("", "全部")
+from vbp.ui.forms import ALL, Form, QueryForm
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -57,6 +57,7 @@ class DryRun:
     changed: int = 0
     unchanged: int = 0
     preview: list[Change] = field(default_factory=list)
+    payload: object = None  # what an importer that reads whole files writes, instead of upserts
 
 
 class Importer:
@@ -86,6 +87,10 @@ class Importer:
         return " ".join(str(values[column.name]) for column in self.columns if column.name in self.key_columns)
 
     key_columns: tuple[str, ...] = ()
+    reads_whole_file = False  # True: check_file reads the upload itself, write_result writes its payload
+
+    def check_file(self, content: bytes, file_name: str) -> DryRun:
+        raise NotImplementedError
 
     def _fields(self, upserts: list[dict]) -> list[str]:
         return list(upserts[0]) if upserts else list(self.key)
@@ -176,6 +181,10 @@ class Importer:
         return {f.attname: str(f.verbose_name) for f in self.model._meta.concrete_fields}
 
     # --- the write ---------------------------------------------------------
+
+    def write_result(self, result: DryRun) -> None:
+        """Write what a dry run found; the caller holds the transaction."""
+        self.write(result.upserts)
 
     def write(self, upserts: list[dict]) -> None:
         """Add or update every row of a dry run; the caller holds the transaction."""

@@ -123,7 +123,7 @@ def write(job: ImportJob, *, actor=None) -> ImportJob:
     with jobs.heartbeat(job), transaction.atomic():
         result = _check(job, progress=False)
         if not result.problems:
-            IMPORTERS[job.kind]().write(result.upserts)
+            IMPORTERS[job.kind]().write_result(result)
         owner = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", "worker").first()
         if owner != (Status.IMPORTING, jobs.worker_id()):  # given up as interrupted, and maybe rerun elsewhere
             transaction.set_rollback(True)
@@ -166,6 +166,8 @@ def cancel_import(user, job: ImportJob) -> ImportJob:
 
 def _check(job: ImportJob, *, progress: bool) -> DryRun:
     importer = IMPORTERS[job.kind]()
+    if importer.reads_whole_file:  # order lines: millions of rows, read and checked by columns
+        return importer.check_file(bytes(job.content), job.file_name)
     try:
         table = read_table(bytes(job.content), job.file_name, importer.sheet, [c.header for c in importer.columns])
     except UnreadableFile as error:

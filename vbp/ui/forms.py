@@ -99,6 +99,9 @@ class Form(forms.Form):
         return ""
 
 
+ALL = ("", "全部")  # a filter's first choice: no filter
+
+
 class QueryForm(Form):
     """A list page's filters, from the query string. A field that does not parse is shown with its error and
     filters nothing; the others still filter. ``filter(rows)`` narrows the rows by what parsed.

@@ -15,6 +15,7 @@ from vbp.accounts.models import Role
 ASSESSMENT = "医疗机构医保资金考核评分"
 FUNDING = "医保资金留用金额信息维护"
 WUHAN = "带量采购结余留用"
+MONITORING = "采购使用监测"  # seed 003's duty, beside the retention work
 MASTER_DATA = "基础数据"
 SYSTEM = "系统管理"
 TOP = ""  # an entry of its own above the groups: 首页, 通知公告
@@ -34,6 +35,13 @@ ORDER: dict[str, tuple[str, ...]] = {
     ),
     FUNDING: ("funding:pay_ratios", "funding:visits", "funding:capital_visits", "funding:shares"),
     WUHAN: ("assessment:offline_batches", "funding:surplus", "appeals:list"),
+    MONITORING: (
+        "monitoring:progress",
+        "monitoring:late_payments",
+        "monitoring:payments",
+        "monitoring:delivery",
+        "monitoring:offline",
+    ),
     MASTER_DATA: ("catalog:hospitals", "platformdata:records", "platformdata:imports"),
     SYSTEM: (
         "admin:index",

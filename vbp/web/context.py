@@ -16,6 +16,7 @@ from vbp.assessment import menu as assessment_menu
 from vbp.audit import menu as audit_menu
 from vbp.catalog import menu as catalog_menu
 from vbp.funding import menu as funding_menu
+from vbp.monitoring import menu as monitoring_menu
 from vbp.platformdata import menu as platformdata_menu
 from vbp.ui.menu import ORDER, TOP, Entry
 from vbp.web import menu as shell_menu
@@ -25,6 +26,7 @@ AREAS = (
     assessment_menu,
     funding_menu,
     appeals_menu,
+    monitoring_menu,
     catalog_menu,
     platformdata_menu,
     accounts_menu,

@@ -6,8 +6,12 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 
 from vbp.demo.generate import DEFAULT_SEED, SCALES, DemoDataError, DemoSummary, load_demo
+from vbp.demo.orders import AS_OF as ORDERS_AS_OF
+from vbp.demo.orders import DEMO_LINES, load_demo_orders
 from vbp.demo.province import DATA_YEAR, DEMO_ACCOUNT_TABLE, DEMO_PASSWORD
 from vbp.regions.models import Region
+
+MAX_ORDERS = 20_000_000
 
 
 class Command(BaseCommand):
@@ -36,7 +40,16 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, scale, seed, if_empty, reviewed=False, **options):
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=None,
+            help="采购使用监测的订单明细行数（默认：--reviewed 时 50 万行，否则不载入）",
+        )
+
+    def handle(self, *args, scale, seed, if_empty, reviewed=False, orders=None, **options):
+        if orders is not None and not 0 <= orders <= MAX_ORDERS:
+            raise CommandError(f"--orders 应为 0 到 {MAX_ORDERS:,} 之间的整数")
         if if_empty and Region.objects.exists():
             self.stdout.write("数据库中已有行政区划数据，未载入演示数据。")
             return
@@ -56,6 +69,11 @@ class Command(BaseCommand):
                 self._report_mid_cycle(advance_to_mid_cycle(seed))
             else:
                 self.stdout.write("考核周期中途的演示数据只在 demo 规模载入。")
+        if orders is None:
+            orders = DEMO_LINES if reviewed and scale == "demo" else 0
+        if orders:
+            stored = load_demo_orders(orders, seed)
+            self.stdout.write(f"采购使用监测：{DATA_YEAR} 年订单明细 {stored:,} 行，监测日期 {ORDERS_AS_OF:%Y-%m-%d}。")
         self._report(summary, time.perf_counter() - started)
 
     def _report_mid_cycle(self, mid) -> None:

@@ -1,0 +1,194 @@
+"""Refreshing the monitoring figures of a year: the shared SQL (vbp/monitor/figures.sql) over the stored lines.
+
+DuckDB reads the year's Parquet files where they lie; the agreements are the year's 平台数据 约定采购量,
+summed per hospital, batch and generic name, over the part of the batch's purchasing cycle that falls in
+the year. Demand reports are not kept in the system yet, so 报量核对 is for ``vbp monitor`` only. The
+figures replace the year's rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import polars as pl
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from vbp.catalog.models import Batch, Hospital
+from vbp.monitor.figures import EMPTY_REPORTS, compute, connect, fetch
+from vbp.monitoring import store
+from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, PaymentFigure, ProgressFigure, Snapshot
+from vbp.platformdata.models import PlatformRecord
+
+INSERT_BATCH = 5000
+ORDER_SCHEMA = {
+    "order_no": pl.String,
+    "hospital": pl.String,
+    "batch": pl.String,
+    "generic": pl.String,
+    "winning": pl.Boolean,
+    "distributor": pl.String,
+    "offline": pl.Boolean,
+    "quantity": pl.Int64,
+    "amount": pl.Decimal(18, 2),
+    "ordered": pl.Date,
+    "delivered": pl.Date,
+    "received": pl.Date,
+    "received_amount": pl.Decimal(18, 2),
+    "paid": pl.Date,
+}
+
+
+def default_as_of(year: int) -> datetime.date:
+    """Today, or the year's last day once the year is over."""
+    return min(timezone.localdate(), datetime.date(year, 12, 31))
+
+
+def agreements(year: int) -> pl.DataFrame:
+    """The year's agreed volumes per hospital × batch × generic, with the cycle's days inside the year."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    rows = (
+        PlatformRecord.objects.filter(year=year)
+        .values("hospital__code", "product__batch__name", "product__generic_name")
+        .annotate(agreed=Sum("agreed_volume"))
+        .values_list(
+            "hospital__code",
+            "product__batch__name",
+            "product__generic_name",
+            "agreed",
+            "product__batch__cycle_start",
+            "product__batch__cycle_end",
+        )
+    )
+    records = [
+        (hospital, batch, generic, int(agreed), max(start, first), min(end, last))
+        for hospital, batch, generic, agreed, start, end in rows
+        if start <= last and end >= first
+    ]
+    schema = {
+        "hospital": pl.String,
+        "batch": pl.String,
+        "generic": pl.String,
+        "agreed": pl.Int64,
+        "starts": pl.Date,
+        "ends": pl.Date,
+    }
+    return pl.DataFrame(records, schema=schema, orient="row")
+
+
+def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
+    """Compute the year's figures as of ``as_of`` (default: ``default_as_of``) and store them."""
+    as_of = as_of or default_as_of(year)
+    connection = connect()
+    files = [str(path) for path in store.stored_files() if path.parent.parent.name == f"year={year}"]
+    if files:
+        listed = ", ".join("'" + name.replace("'", "''") + "'" for name in files)
+        connection.execute(f"CREATE TEMP VIEW orders AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
+    else:
+        connection.register("orders", pl.DataFrame(schema=ORDER_SCHEMA).to_arrow())
+    connection.register("agreements", agreements(year).to_arrow())
+    connection.register("reports", EMPTY_REPORTS.to_arrow())
+    compute(connection, as_of)
+    figures = {view: fetch(connection, view) for view in ("progress", "payments", "late_payments", "offline_lines")}
+    figures["delivery_by_hospital"] = connection.sql("SELECT * FROM delivery_by_hospital").pl()
+    (lines,) = connection.execute("SELECT count(*) FROM lines").fetchall()[0]
+    connection.close()
+    with transaction.atomic():
+        snapshot, _ = Snapshot.objects.update_or_create(year=year, defaults={"as_of": as_of, "lines": lines})
+        for model in (ProgressFigure, PaymentFigure, DeliveryFigure, OrderLineFigure):
+            model.objects.filter(snapshot=snapshot).delete()
+        _store(snapshot, figures)
+    return snapshot
+
+
+def _store(snapshot: Snapshot, figures: dict[str, pl.DataFrame]) -> None:
+    hospitals = dict(Hospital.objects.values_list("code", "pk"))
+    batches = dict(Batch.objects.values_list("name", "pk"))
+
+    def common(row: dict) -> dict:
+        return {"snapshot": snapshot, "hospital_id": hospitals[row["hospital"]]}
+
+    _insert(
+        ProgressFigure,
+        (
+            ProgressFigure(
+                **common(row),
+                batch_id=batches[row["batch"]],
+                **{name: row[name] for name in PROGRESS_FIELDS},
+            )
+            for row in figures["progress"].iter_rows(named=True)
+            if row["batch"] in batches
+        ),
+    )
+    _insert(
+        PaymentFigure,
+        (
+            PaymentFigure(**common(row), batch_id=batches[row["batch"]], **{name: row[name] for name in PAYMENT_FIELDS})
+            for row in figures["payments"].iter_rows(named=True)
+            if row["batch"] in batches
+        ),
+    )
+    _insert(
+        DeliveryFigure,
+        (
+            DeliveryFigure(**common(row), **{name: row[name] for name in DELIVERY_FIELDS})
+            for row in figures["delivery_by_hospital"].iter_rows(named=True)
+        ),
+    )
+    for kind, view in ((OrderLineFigure.Kind.LATE, "late_payments"), (OrderLineFigure.Kind.OFFLINE, "offline_lines")):
+        _insert(
+            OrderLineFigure,
+            (
+                OrderLineFigure(
+                    **common(row),
+                    kind=kind,
+                    batch_id=batches[row["batch"]],
+                    days_late=row.get("days_late"),
+                    **{name: row[name] for name in LINE_FIELDS},
+                )
+                for row in figures[view].iter_rows(named=True)
+                if row["batch"] in batches
+            ),
+        )
+
+
+PROGRESS_FIELDS = (
+    "generic",
+    "agreed",
+    "starts",
+    "ends",
+    "winning",
+    "nonwinning",
+    "completion",
+    "schedule",
+    "behind",
+    "winning_share",
+    "nonwinning_over",
+)
+PAYMENT_FIELDS = ("received_total", "paid_in_30", "paid_in_30_rate")
+DELIVERY_FIELDS = ("distributor", "line_count", "delivered_count", "within_48h")
+LINE_FIELDS = (
+    "order_no",
+    "generic",
+    "winning",
+    "distributor",
+    "quantity",
+    "amount",
+    "ordered",
+    "delivered",
+    "received",
+    "received_amount",
+    "paid",
+)
+
+
+def _insert(model, objects) -> None:
+    batch = []
+    for item in objects:
+        batch.append(item)
+        if len(batch) == INSERT_BATCH:
+            model.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)

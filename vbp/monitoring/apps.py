@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "vbp.monitoring"
+    verbose_name = "采购使用监测"
+
+    def ready(self) -> None:
+        from vbp.monitoring.importer import OrderLineImporter
+        from vbp.platformdata.importers import IMPORTERS
+
+        IMPORTERS.setdefault(OrderLineImporter.kind, OrderLineImporter)

@@ -1,0 +1,103 @@
+"""订单明细 as a kind of 数据导入: read and checked by columns (vbp.monitor.read), stored as Parquet, then figures.
+
+The dry run names every bad cell and every line whose hospital or batch the system does not know, and
+previews, month by month, how many stored lines the file replaces. Writing stores the file's months
+(vbp.monitoring.store) and refreshes the figures of every year it touches (vbp.monitoring.aggregate).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from vbp.calc.problems import InputError, Problem
+from vbp.calc.reader import ROW
+from vbp.catalog.models import Batch, Hospital
+from vbp.monitor.read import read_orders
+from vbp.monitor.schema import ORDER_COLUMNS, ORDER_LINES
+from vbp.monitoring import aggregate, store
+from vbp.platformdata.fields import Column
+from vbp.platformdata.importers import Change, DryRun, Importer
+from vbp.platformdata.sheets import workbook_limits
+
+YES_NO = {"是": "是", "否": "否"}
+METHODS = {"线上": "线上", "线下": "线下"}
+MAX_LISTED = 1000  # unknown hospitals or batches: the first this many rows named, then a count of the rest
+
+
+def _template_column(column) -> Column:
+    """The 导入模板's column for a monitoring column: the same header, what a cell holds, whether it may be empty."""
+    kinds = {
+        "text": {"kind": "text"},
+        "yes_no": {"kind": "choice", "choices": YES_NO},
+        "method": {"kind": "choice", "choices": METHODS},
+        "integer": {"kind": "integer"},
+        "amount": {"kind": "decimal", "decimals": 2},
+        "date": {"kind": "date"},
+    }
+    return Column(column.header, column.name, required=column.required, **kinds[column.kind])
+
+
+class OrderLineImporter(Importer):
+    kind, title, sheet = "orders", "订单明细", ORDER_LINES
+    reads_whole_file = True
+    columns = tuple(_template_column(column) for column in ORDER_COLUMNS)
+    notes = (
+        "采购使用监测的订单明细（由平台提供）：每行一条订单，订单编号与医疗机构编码确定一条订单。",
+        "可上传 .csv（UTF-8）、.parquet 或 .xlsx 文件；文件中出现的每个月（按下单日期）整月替换系统中已有的该月订单。",
+        "配送日期、入库日期、入库金额、支付日期未发生时留空；入库日期与入库金额同时填写。",
+    )
+
+    def check_file(self, content: bytes, file_name: str) -> DryRun:
+        suffix = Path(file_name).suffix.lower()
+        with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+            copy.write(content)
+            copy.flush()
+            try:
+                frame = read_orders(Path(copy.name), file_name, workbook_limits())
+            except InputError as error:
+                return DryRun(problems=error.problems)
+        result = DryRun(total_rows=frame.height)
+        result.problems = self._unknown(frame)
+        if result.problems:
+            return result
+        lines = frame.drop(ROW)
+        plan = store.plan(lines)
+        result.payload = lines
+        result.added = frame.height
+        result.changed = plan.replaced
+        result.preview = [
+            Change(
+                row=0,
+                key=f"{year}年{month}月",
+                action="替换" if before else "新增",
+                changes=[("订单行数", str(before), str(after))],
+            )
+            for (year, month), (before, after) in plan.months.items()
+        ]
+        return result
+
+    def _unknown(self, frame: pl.DataFrame) -> list[Problem]:
+        problems = []
+        for header, name, known in (
+            ("医疗机构编码", "hospital", set(Hospital.objects.values_list("code", flat=True))),
+            ("带量批次", "batch", set(Batch.objects.values_list("name", flat=True))),
+        ):
+            unknown = frame.filter(~pl.col(name).is_in(list(known))).select(ROW, name)
+            letter = "ABCDEFGHIJKLMN"[[c.name for c in ORDER_COLUMNS].index(name)]
+            noun = "医疗机构" if name == "hospital" else "带量批次"
+            for row, value in unknown.head(MAX_LISTED).iter_rows():
+                problems.append(Problem(ORDER_LINES, row, f"{letter}（{header}）", f"系统中没有{noun}“{value}”"))
+            if unknown.height > MAX_LISTED:
+                rest = unknown.height - MAX_LISTED
+                problems.append(
+                    Problem(ORDER_LINES, None, f"{letter}（{header}）", f"另有 {rest} 行的{noun}系统中没有")
+                )
+        return problems
+
+    def write_result(self, result: DryRun) -> None:
+        replacement = store.replace_months(result.payload)
+        for year in sorted({year for year, _ in replacement.months}):
+            aggregate.refresh(year)

@@ -1,0 +1,15 @@
+"""This area's entries in the side menu (gathered by vbp.web.context)."""
+
+from vbp import permissions
+from vbp.ui.menu import MONITORING, Entry
+
+
+def entries() -> tuple[Entry, ...]:
+    sees = permissions.sees_business_data
+    return (
+        Entry(MONITORING, "采购进度", "monitoring:progress", sees),
+        Entry(MONITORING, "逾期回款", "monitoring:late_payments", sees),
+        Entry(MONITORING, "回款情况", "monitoring:payments", sees),
+        Entry(MONITORING, "配送情况", "monitoring:delivery", sees),
+        Entry(MONITORING, "线下采购", "monitoring:offline", sees),
+    )

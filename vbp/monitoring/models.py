@@ -1,0 +1,116 @@
+"""What the monitoring pages read: the figures of vbp.monitor, aggregated from the stored order lines.
+
+Raw order lines stay in Parquet files (vbp.monitoring.store); each refresh replaces these rows for a
+year, all at once, with the figures of one monitoring date (``Snapshot``). Every row hangs off a
+hospital, so the pages reach them through the one scope (``visible_to``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from vbp.accounts.scope import ScopedQuerySet
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+RATIO = {"max_digits": 20, "decimal_places": 4, "null": True, "blank": True}
+
+
+class Snapshot(models.Model):
+    """The monitoring figures of a year as of one date: when they were computed and from how many lines."""
+
+    year = models.PositiveIntegerField("监测年度", unique=True)
+    as_of = models.DateField("监测日期")
+    lines = models.PositiveBigIntegerField("订单行数", default=0)
+    computed_at = models.DateTimeField("计算时间", auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = verbose_name_plural = "监测结果"
+
+    def __str__(self) -> str:
+        return f"{self.year} 年（截至 {self.as_of}）"
+
+
+class Figure(models.Model):
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE)
+    hospital = models.ForeignKey("catalog.Hospital", verbose_name="医疗机构", on_delete=models.CASCADE)
+
+    scope_path = "hospital__"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.hospital_id}"
+
+
+class ProgressFigure(Figure):
+    """采购进度: one agreement (hospital × batch × generic) against its 序时进度."""
+
+    batch = models.ForeignKey("catalog.Batch", verbose_name="带量批次", on_delete=models.CASCADE)
+    generic = models.CharField("药品通用名", max_length=100)
+    agreed = models.BigIntegerField("约定采购量")
+    starts = models.DateField("执行开始日期")
+    ends = models.DateField("执行结束日期")
+    winning = models.BigIntegerField("中选采购数量")
+    nonwinning = models.BigIntegerField("非中选采购数量")
+    completion = models.DecimalField("完成进度", **RATIO)
+    schedule = models.DecimalField("序时进度", **RATIO)
+    behind = models.BooleanField("低于序时进度")
+    winning_share = models.DecimalField("中选数量占比", **RATIO)
+    nonwinning_over = models.BooleanField("非中选超中选")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "采购进度"
+
+
+class PaymentFigure(Figure):
+    """回款情况: per hospital and batch."""
+
+    batch = models.ForeignKey("catalog.Batch", verbose_name="带量批次", on_delete=models.CASCADE)
+    received_total = models.DecimalField("入库金额", **MONEY)
+    paid_in_30 = models.DecimalField("30天内回款金额", **MONEY)
+    paid_in_30_rate = models.DecimalField("30天回款率", **RATIO)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回款情况"
+
+
+class DeliveryFigure(Figure):
+    """配送情况 counted per hospital and distributor; pages add them up over the hospitals in scope."""
+
+    distributor = models.CharField("配送企业", max_length=100)
+    line_count = models.BigIntegerField("订单行数")
+    delivered_count = models.BigIntegerField("已配送行数")
+    within_48h = models.BigIntegerField("48小时内配送行数")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "配送情况"
+
+
+class OrderLineFigure(Figure):
+    """One order line a page lists: late in payment (逾期回款) or bought offline (线下采购)."""
+
+    class Kind(models.TextChoices):
+        LATE = "late", "逾期回款"
+        OFFLINE = "offline", "线下采购"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    batch = models.ForeignKey("catalog.Batch", verbose_name="带量批次", on_delete=models.CASCADE)
+    order_no = models.CharField("订单编号", max_length=100)
+    generic = models.CharField("药品通用名", max_length=100)
+    winning = models.BooleanField("是否中选")
+    distributor = models.CharField("配送企业", max_length=100)
+    quantity = models.BigIntegerField("采购数量")
+    amount = models.DecimalField("采购金额", **MONEY)
+    ordered = models.DateField("下单日期")
+    delivered = models.DateField("配送日期", null=True, blank=True)
+    received = models.DateField("入库日期", null=True, blank=True)
+    received_amount = models.DecimalField("入库金额", null=True, blank=True, **MONEY)
+    paid = models.DateField("支付日期", null=True, blank=True)
+    days_late = models.IntegerField("逾期天数", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "订单明细"
+        indexes = [models.Index(fields=["snapshot", "kind"])]
