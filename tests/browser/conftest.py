@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The machines have no network but the package registries: without these flags Chromium keeps trying (and failing)
@@ -129,3 +129,17 @@ def login() -> Callable[[Page, str, str], bool]:
         return urlsplit(page.url).path != "/login/"
 
     return submit
+
+
+def nav(page: Page):
+    return page.locator("header.top nav")
+
+
+def menu(page: Page, label: str) -> None:
+    """The side menu's entry ``label``, its group opened first if it is folded (as a person would)."""
+    link = nav(page).get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        hidden = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        nav(page).locator("details.group").filter(has=hidden).locator("summary").click()
+    link.click()
+    expect(page.locator("h1")).to_be_visible()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import menu
 from vbp.catalog.models import Hospital
 from vbp.funding import services
 from vbp.funding.models import AmountSheet, Recalculation
@@ -23,20 +24,6 @@ BATCH = "国家第一批集中带量采购"
 TITLE = "国家第一批结余留用金额有误"
 TEXT = "本院阿托伐他汀钙片的采购量基数与实际采购不符，请核实。"
 REPLY = "已核实，采购量基数以平台数据为准，详见核对表。"
-
-
-def nav(page: Page):
-    return page.locator("header.top nav")
-
-
-def menu(page: Page, label: str) -> None:
-    """The side menu's entry ``label``, its group opened first if it is folded (as a person would)."""
-    link = nav(page).get_by_role("link", name=label, exact=True)
-    if not link.is_visible():
-        hidden = page.get_by_role("link", name=label, exact=True, include_hidden=True)
-        nav(page).locator("details.group").filter(has=hidden).locator("summary").click()
-    link.click()
-    expect(page.locator("h1")).to_be_visible()
 
 
 def sign_in_as(page: Page, login, username: str) -> None:

@@ -7,6 +7,7 @@ from fractions import Fraction
 from django.db.models import Sum
 
 from vbp import permissions
+from vbp.monitoring import charts
 from vbp.monitoring.forms import DeliveryQuery, FigureQuery, ProgressQuery
 from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, PaymentFigure, ProgressFigure, Snapshot
 from vbp.ui.lists import Column, ListPage
@@ -43,12 +44,17 @@ class FigureList(ListPage):
         return self.figures().select_related(*self.related).order_by(*self.order)
 
     def extra_context(self) -> dict:
-        return {"snapshot": current_snapshot(), "explanation": self.explanation}
+        snapshot = current_snapshot()
+        charts = [chart(self.user, snapshot) for chart in self.charts] if snapshot else []
+        return {"snapshot": snapshot, "explanation": self.explanation, "charts": charts}
+
+    charts: tuple = ()  # functions of (user, snapshot) to the Charts drawn above the list (vbp.monitoring.charts)
 
 
 class ProgressList(FigureList):
     title = "采购进度"
     table_id = "progress"
+    charts = (charts.progress_by_region,)
     query_form = ProgressQuery
     explanation = (
         "完成进度 = 执行期内中选产品采购数量 ÷ 约定采购量；序时进度 = 执行期已过天数 ÷ 执行期天数；"
@@ -92,6 +98,7 @@ LINE_COLUMNS = (
 class LatePaymentList(FigureList):
     title = "逾期回款"
     table_id = "late"
+    charts = (charts.late_by_region,)
     model = OrderLineFigure
     explanation = (
         "入库后超过 30 天才支付、或至监测日期入库已超过 30 天仍未支付的订单；"
@@ -136,6 +143,7 @@ class DeliveryList(FigureList):
 
     title = "配送情况"
     table_id = "delivery"
+    charts = (charts.delivery_by_distributor,)
     model = DeliveryFigure
     query_form = DeliveryQuery
     explanation = "配送率 = 已配送订单行数 ÷ 订单行数；48小时内配送率 = 下单后 2 天内配送的订单行数 ÷ 订单行数。"

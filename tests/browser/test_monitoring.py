@@ -1,0 +1,58 @@
+"""采购使用监测 in the browser: the province imports a file of order lines (dry run, preview by month, confirm), then
+reads 采购进度 with its chart and table, narrows it to the laggards, and a city bureau sees only its own districts."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import menu
+from vbp.demo.orders import demo_order_sheets
+from vbp.monitoring.models import ProgressFigure
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_province_imports_order_lines_and_reads_progress_charts_and_tables(page: Page, login, tmp_path, settings):
+    settings.VBP_IMPORT_BACKGROUND_BYTES = 10 * 1024 * 1024  # no background worker here: checked within the request
+    call_command("load_demo", verbosity=0)
+    orders = demo_order_sheets(lines=3000, seed=11)["订单明细"]
+    path = tmp_path / "订单明细.csv"
+    orders.write_csv(path)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    assert login(page, "demo_province", "demo2024!")
+    page.goto("/platform/imports/")
+    page.get_by_label("导入类型").select_option(label="订单明细")
+    page.get_by_label(re.compile("^文件")).set_input_files(str(path))
+    page.get_by_role("button", name="上传并校验").click()
+    expect(page.get_by_text("待确认").first).to_be_visible()
+    expect(page.get_by_text("2024年1月").first).to_be_visible()
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_text("已导入").first).to_be_visible()
+
+    menu(page, "采购进度")
+    expect(page.locator("h1")).to_have_text("采购进度")
+    chart = page.locator("[data-chart='chart-progress-data']")
+    expect(chart).to_have_attribute("data-rendered", "true")
+    expect(chart.locator("canvas")).to_have_count(1)
+    table = page.locator("#chart-progress-table")
+    expect(table).to_contain_text("太原市")
+    expect(table.locator("tbody tr")).to_have_count(11)  # the demo's eleven cities
+    behind = ProgressFigure.objects.filter(behind=True).count()
+    page.get_by_label("预警").select_option(label="低于序时进度")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#list-progress")).to_contain_text(f"共 {behind:,} 条".replace(",", ""))
+
+    menu(page, "配送情况")
+    expect(page.locator("[data-chart='chart-delivery-data']")).to_have_attribute("data-rendered", "true")
+    menu(page, "逾期回款")
+    expect(page.locator("[data-chart='chart-late-data']")).to_have_attribute("data-rendered", "true")
+    page.get_by_role("button", name="退出").click()
+
+    assert login(page, "demo_city", "demo2024!")
+    page.goto("/monitoring/")
+    table = page.locator("#chart-progress-table")
+    expect(table.locator("thead")).to_contain_text("区县")
+    expect(table).not_to_contain_text("大同")
