@@ -14,6 +14,7 @@ from python_calamine import CalamineWorkbook
 from tests.monitor.conftest import read_sheets, run_vbp
 from vbp.accounts.models import User
 from vbp.catalog.models import Hospital
+from vbp.catalog.naming import monitoring_names
 from vbp.demo.orders import demo_order_sheets
 from vbp.monitoring import aggregate, store
 from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, ProgressFigure, Snapshot
@@ -208,3 +209,41 @@ def test_every_monitoring_page_holds_only_hospitals_in_scope(sheets, client, use
         assert not [hospital for hospital in outside if f">{hospital}<" in html], name
     shown = {figure.hospital.name for figure in ProgressFigure.objects.visible_to(user).select_related("hospital")}
     assert shown <= inside and shown
+
+
+def test_the_platform_sheet_of_vbp_monitor_imports_unchanged_and_keeps_the_other_columns(sheets, tmp_path):
+    from vbp.platformdata.models import PlatformRecord
+
+    folder = tmp_path / "input"
+    folder.mkdir()
+    sheets["订单明细"].write_csv(folder / "订单明细.csv")
+    headers = {"hospital": "医疗机构编码", "batch": "带量批次", "generic": "药品通用名", "agreed": "约定采购量"}
+    agreements = aggregate.agreements(YEAR).rename({**headers, "starts": "执行开始日期", "ends": "执行结束日期"})
+    agreements.write_csv(folder / "约定采购量.csv")
+    report = tmp_path / "监测通报.xlsx"
+    assert run_vbp("monitor", folder, "-o", report, "--as-of", f"{YEAR}-12-31").code == 0
+    before = {(r.hospital_id, r.product_id): r for r in PlatformRecord.objects.filter(year=YEAR)}
+
+    job = services.start_import(province(), "platform", report.name, report.read_bytes(), background=False)
+
+    assert job.status == ImportJob.Status.PREVIEW, job.problems[:5]
+    kept = job.preview[0]
+    assert kept["action"] == "保留" and [change[0] for change in kept["changes"]] == ["采购量基数", "实际药品采购金额"]
+    assert services.confirm_import(province(), job, background=False).status == ImportJob.Status.DONE
+    platform = {
+        (row["医疗机构编码"], row["带量批次"], row["药品通用名"]): row for row in read_sheets(report)["平台数据"]
+    }
+    names = monitoring_names()
+    checked = 0
+    for record in PlatformRecord.objects.filter(year=YEAR).select_related("hospital"):
+        row = platform[(record.hospital.code, *names[record.product_id])]
+        old = before[(record.hospital_id, record.product_id)]
+        assert record.base_volume == old.base_volume and record.drug_purchase_amount == old.drug_purchase_amount
+        assert record.agreed_volume == old.agreed_volume == row["约定采购量"]
+        assert (record.winning_volume, record.generic_volume) == (
+            row["中选产品实际采购量"],
+            row["同通用名产品采购总量"],
+        )
+        assert float(record.purchase_in_amount) == row["入库金额"]
+        checked += 1
+    assert checked == len(before)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime
 
 import polars as pl
-from django.db.models import Sum
 
 from vbp.catalog.models import Hospital, Product
+from vbp.catalog.naming import monitoring_names
 from vbp.demo.province import DATA_YEAR
 from vbp.monitor.generate import Product as GeneratedProduct
 from vbp.monitor.generate import generate
@@ -23,17 +23,19 @@ AS_OF = datetime.date(DATA_YEAR, 9, 30)  # three quarters into the year: every f
 
 
 def demo_products() -> list[GeneratedProduct]:
-    """One generic per batch and generic name, priced by its winning product, over its cycle within the year."""
+    """One generic per batch and name in order lines (vbp.catalog.naming), priced by its first product, over its
+    batch's cycle within the year."""
     first, last = datetime.date(DATA_YEAR, 1, 1), datetime.date(DATA_YEAR, 12, 31)
+    names = monitoring_names()
     seen, products = set(), []
     for product in Product.objects.select_related("batch").order_by("batch__cycle_start", "batch__code", "pk"):
-        key = (product.batch.name, product.generic_name)
+        key = names[product.pk]
         if key in seen or product.batch.cycle_end < first or product.batch.cycle_start > last:
             continue
         seen.add(key)
         cents = max(1, int(product.bid_price * 100))
         starts, ends = max(product.batch.cycle_start, first), min(product.batch.cycle_end, last)
-        products.append(GeneratedProduct(product.batch.name, product.generic_name, cents, starts, ends))
+        products.append(GeneratedProduct(*key, cents, starts, ends))
     return products
 
 
@@ -51,17 +53,15 @@ def demo_order_sheets(lines: int = DEMO_LINES, seed: int = 2024) -> dict[str, pl
     products = demo_products()
     hospital_index = {code: index for index, code in enumerate(hospitals)}
     product_index = {(product.batch, product.generic): index for index, product in enumerate(products)}
-    volumes = (
-        PlatformRecord.objects.filter(year=DATA_YEAR)
-        .values_list("hospital__code", "product__batch__name", "product__generic_name")
-        .annotate(volume=Sum("agreed_volume"))
-        .order_by("hospital__code", "product__batch__name", "product__generic_name")
-    )
-    agreed = [
-        (hospital_index[hospital], product_index[(batch, generic)], int(volume))
-        for hospital, batch, generic, volume in volumes
-        if (batch, generic) in product_index
-    ]
+    names = monitoring_names()
+    volumes: dict[tuple[int, int], int] = {}
+    for hospital, product_id, volume in PlatformRecord.objects.filter(year=DATA_YEAR).values_list(
+        "hospital__code", "product_id", "agreed_volume"
+    ):
+        if names[product_id] in product_index:
+            key = (hospital_index[hospital], product_index[names[product_id]])
+            volumes[key] = volumes.get(key, 0) + int(volume)
+    agreed = [(hospital, product, volume) for (hospital, product), volume in sorted(volumes.items())]
     return generate(hospitals, products, lines=lines, year=DATA_YEAR, seed=seed, agreed=agreed)
 
 

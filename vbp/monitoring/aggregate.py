@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from vbp.catalog.models import Batch, Hospital
+from vbp.catalog.naming import monitoring_names
 from vbp.monitor.figures import EMPTY_REPORTS, compute, connect, fetch
 from vbp.monitoring import store
 from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, PaymentFigure, ProgressFigure, Snapshot
@@ -46,25 +47,24 @@ def default_as_of(year: int) -> datetime.date:
 
 
 def agreements(year: int) -> pl.DataFrame:
-    """The year's agreed volumes per hospital × batch × generic, with the cycle's days inside the year."""
+    """The year's agreed volumes per hospital × batch × generic (the names of vbp.catalog.naming), with the part
+    of the batch's cycle inside the year as the contract period."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    names = monitoring_names()
+    sums: dict[tuple, int] = {}
     rows = (
         PlatformRecord.objects.filter(year=year)
-        .values("hospital__code", "product__batch__name", "product__generic_name")
+        .values_list("hospital__code", "product_id", "product__batch__cycle_start", "product__batch__cycle_end")
         .annotate(agreed=Sum("agreed_volume"))
-        .values_list(
-            "hospital__code",
-            "product__batch__name",
-            "product__generic_name",
-            "agreed",
-            "product__batch__cycle_start",
-            "product__batch__cycle_end",
-        )
+        .order_by()
     )
+    for hospital, product_id, start, end, agreed in rows:
+        if start <= last and end >= first:
+            key = (hospital, *names[product_id], max(start, first), min(end, last))
+            sums[key] = sums.get(key, 0) + int(agreed)
     records = [
-        (hospital, batch, generic, int(agreed), max(start, first), min(end, last))
-        for hospital, batch, generic, agreed, start, end in rows
-        if start <= last and end >= first
+        (hospital, batch, generic, agreed, start, end)
+        for (hospital, batch, generic, start, end), agreed in sorted(sums.items())
     ]
     schema = {
         "hospital": pl.String,

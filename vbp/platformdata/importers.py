@@ -16,6 +16,7 @@ from django.db import models
 
 from vbp.calc.problems import Problem
 from vbp.catalog.models import Batch, Hospital, Product
+from vbp.catalog.naming import monitoring_names
 from vbp.funding.models import VisitReport
 from vbp.platformdata.fields import CellError, Column, show
 from vbp.platformdata.models import PlatformRecord
@@ -70,6 +71,10 @@ class Importer:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # model fields identifying a row
     notes: tuple[str, ...] = ()
+
+    def headers(self) -> list[str]:
+        """The headers that find a file's header row: the template's columns (and any a subclass also reads)."""
+        return [column.header for column in self.columns]
 
     def prepare(self) -> None:
         """Load what rows refer to (hospitals by code…) once, before the rows are read."""
@@ -346,17 +351,54 @@ PLATFORM_VOLUMES = (
 
 
 class PlatformRecordImporter(Importer):
+    """平台数据. A file may also name the product by 带量批次 and 药品通用名 (as the 平台数据 sheet of ``vbp monitor``
+    does) and may leave out figures: a figure column the file does not have keeps its stored value (0 in a new row),
+    so a file of some columns merges into the records other files filled."""
+
     kind, title, sheet, model = "platform", "平台数据", "平台数据", PlatformRecord
     key, key_columns = ("hospital_id", "product_id", "year"), ("year", "hospital", "batch", "variety_code")
-    notes = ("此数据由平台提供：每行为一家医疗机构一个品种一个考核年度；同一机构、品种、年度再次导入即更新。",)
-    columns = (
+    notes = (
+        "此数据由平台提供：每行为一家医疗机构一个品种一个考核年度；同一机构、品种、年度再次导入即更新。",
+        "也可用“带量批次”（名称）与“药品通用名”代替“批次编码”与“品种序号”（如采购使用监测工具生成的平台数据表）；"
+        "文件中没有的数据列保留系统中已有的值（新增行为 0）。",
+    )
+    IDENTITY = (
         Column("考核年度", "year", "integer", minimum=Decimal(2015), maximum=Decimal(2100)),
         Column("医疗机构编码", "hospital", "code", max_length=30),
+    )
+    BY_CODE = (
         Column("批次编码", "batch", "code", max_length=30),
         Column("品种序号", "variety_code", "code", max_length=30),
+    )
+    BY_NAME = (
+        Column("带量批次", "batch_name", max_length=100),
+        Column("药品通用名", "generic_name", max_length=100),
+    )
+    FIGURES = (
         *(Column(header, name, "integer", note=VOLUME_NOTE) for header, name in PLATFORM_VOLUMES),
         *(Column(header, name, "decimal", decimals=2, note=AMOUNT_NOTE) for header, name in PLATFORM_AMOUNTS),
     )
+    columns = (*IDENTITY, *BY_CODE, *FIGURES)
+    present: frozenset[str] = frozenset()
+
+    def headers(self) -> list[str]:
+        return [column.header for column in (*self.IDENTITY, *self.BY_CODE, *self.BY_NAME, *self.FIGURES)]
+
+    def check(self, table: Table, progress: Callable[[int], None] | None = None) -> DryRun:
+        """The base dry run over the columns the file has: the identity, by codes or by names, and its figures."""
+        given = set(table.columns)
+        by_code = all(column.header in given for column in self.BY_CODE)
+        identity = self.BY_CODE if by_code or not any(c.header in given for c in self.BY_NAME) else self.BY_NAME
+        figures = tuple(column for column in self.FIGURES if column.header in given)
+        if not figures:
+            return DryRun(
+                total_rows=len(table.rows),
+                problems=[Problem(table.sheet, None, "", "没有任何数据列（如“约定采购量”“入库金额”）")],
+            )
+        self.present = frozenset(column.name for column in figures)
+        self.columns = (*self.IDENTITY, *identity, *figures)
+        self.key_columns = ("year", "hospital", *(column.name for column in identity))
+        return super().check(table, progress)
 
     def prepare(self) -> None:
         self.hospitals = dict(Hospital.objects.values_list("code", "pk"))
@@ -364,29 +406,66 @@ class PlatformRecordImporter(Importer):
             (batch, variety): pk
             for pk, batch, variety in Product.objects.values_list("pk", "batch__code", "variety_code")
         }
+        self.by_name: dict[tuple[str, str], list[int]] = {}
+        for pk, name in monitoring_names().items():
+            self.by_name.setdefault(name, []).append(pk)
+
+    def _product(self, values: dict) -> int:
+        if "batch_name" not in values:
+            product_id = self.products.get((values["batch"], values["variety_code"]))
+            if product_id is None:
+                raise RowError("品种序号", f"批次“{values['batch']}”中没有品种“{values['variety_code']}”")
+            return product_id
+        batch, generic = values["batch_name"], values["generic_name"]
+        found = self.by_name.get((batch, generic), [])
+        if not found:
+            raise RowError("药品通用名", f"带量批次“{batch}”中没有通用名为“{generic}”的品种")
+        if len(found) > 1:
+            raise RowError(
+                "药品通用名",
+                f"带量批次“{batch}”中有 {len(found)} 个通用名为“{generic}”的品种"
+                "（规格不同），请用“批次编码”与“品种序号”分别导入",
+            )
+        return found[0]
 
     def to_fields(self, values: dict) -> dict:
         hospital_id = self.hospitals.get(values["hospital"])
         if hospital_id is None:
             raise RowError("医疗机构编码", f"没有医疗机构“{values['hospital']}”")
-        product_id = self.products.get((values["batch"], values["variety_code"]))
-        if product_id is None:
-            raise RowError("品种序号", f"批次“{values['batch']}”中没有品种“{values['variety_code']}”")
-        if values["winning_volume"] > values["generic_volume"]:
+        product_id = self._product(values)
+        if {"winning_volume", "generic_volume"} <= self.present and values["winning_volume"] > values["generic_volume"]:
             raise RowError("中选产品实际采购量", "中选产品实际采购量大于同通用名产品采购总量")
-        if values["paid_30d_amount"] > values["purchase_in_amount"]:
+        if {"paid_30d_amount", "purchase_in_amount"} <= self.present and (
+            values["paid_30d_amount"] > values["purchase_in_amount"]
+        ):
             raise RowError("30天内回款金额", "30天内回款金额大于入库金额")
         fields = {"hospital_id": hospital_id, "product_id": product_id, "year": values["year"]}
-        return (
-            fields
-            | {name: Decimal(values[name]) for _, name in PLATFORM_VOLUMES}
-            | {name: values[name] for _, name in PLATFORM_AMOUNTS}
-        )
+        volumes = {name: Decimal(values[name]) for _, name in PLATFORM_VOLUMES if name in self.present}
+        return fields | volumes | {name: values[name] for _, name in PLATFORM_AMOUNTS if name in self.present}
 
     def existing(self, upserts: list[dict]) -> dict[tuple, dict]:
         years = {fields["year"] for fields in upserts}
-        rows = PlatformRecord.objects.filter(year__in=years).values(*self._fields(upserts))
+        rows = PlatformRecord.objects.filter(year__in=years).values(*self.key, *FIGURE_NAMES)
         return {(row["hospital_id"], row["product_id"], row["year"]): row for row in rows}
+
+    def _compare(self, rows: list[tuple[int, dict, dict]], result: DryRun) -> None:
+        """As the base compares; then every row to write is made whole: the figures the file lacks as stored (0 new)."""
+        super()._compare(rows, result)
+        kept = [header for header, name in (*PLATFORM_VOLUMES, *PLATFORM_AMOUNTS) if name not in self.present]
+        if not kept:
+            return
+        # said first in the preview: which columns the file leaves as they are
+        result.preview.insert(
+            0, Change(0, "（文件中没有的列）", "保留", [(header, "系统中已有的值", "不变") for header in kept])
+        )
+        stored = self.existing(result.upserts)
+        for fields in result.upserts:
+            old = stored.get((fields["hospital_id"], fields["product_id"], fields["year"]), {})
+            for name in FIGURE_NAMES:
+                fields.setdefault(name, old.get(name, Decimal(0)))
+
+
+FIGURE_NAMES = tuple(name for _, name in (*PLATFORM_VOLUMES, *PLATFORM_AMOUNTS))
 
 
 class FundBasisImporter(Importer):

@@ -169,7 +169,7 @@ def _check(job: ImportJob, *, progress: bool) -> DryRun:
     if importer.reads_whole_file:  # order lines: millions of rows, read and checked by columns
         return importer.check_file(bytes(job.content), job.file_name)
     try:
-        table = read_table(bytes(job.content), job.file_name, importer.sheet, [c.header for c in importer.columns])
+        table = read_table(bytes(job.content), job.file_name, importer.sheet, importer.headers())
     except UnreadableFile as error:
         return DryRun(problems=[error.problem])
     if progress:
