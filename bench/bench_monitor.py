@@ -94,20 +94,12 @@ def pandas_child(folder: str, as_of: str) -> None:
 def duckdb_child(folder: str, as_of: str) -> None:
     """DuckDB alone: the figures' SQL over the CSV files as DuckDB reads them, no checks, no workbook."""
     from vbp.monitor.figures import compute, connect
+    from vbp.monitor.schema import INPUT_SHEETS
 
     started = time.perf_counter()
     connection = connect()
     names = {"orders": "订单明细", "agreements": "约定采购量", "reports": "报量"}
-    columns = {
-        "orders": "订单编号 order_no, 医疗机构编码 hospital, 带量批次 batch, 药品通用名 generic, 是否中选 = '是' winning, "
-        "配送企业 distributor, 采购方式 = '线下' offline, 采购数量 quantity, CAST(采购金额 AS DECIMAL(18,2)) amount, "
-        "下单日期 ordered, 配送日期 delivered, 入库日期 received, CAST(入库金额 AS DECIMAL(18,2)) received_amount, "
-        "支付日期 paid",
-        "agreements": "医疗机构编码 hospital, 带量批次 batch, 药品通用名 generic, 约定采购量 agreed, "
-        "执行开始日期 starts, 执行结束日期 ends",
-        "reports": "医疗机构编码 hospital, 带量批次 batch, 药品通用名 generic, 报量 reported, "
-        "上一年度实际采购量 last_year",
-    }
+    columns = {table: _select_list(INPUT_SHEETS[name][0]) for table, name in names.items()}
     for table, name in names.items():
         path = str(Path(folder) / f"{name}.csv")
         connection.execute(f"CREATE TABLE {table} AS SELECT {columns[table]} FROM read_csv(?)", [path])  # noqa: S608
@@ -119,6 +111,22 @@ def duckdb_child(folder: str, as_of: str) -> None:
     }
     total = time.perf_counter() - started
     print(f"duckdb: read {read:.2f} s, aggregate {total - read:.2f} s; rows {counts}")
+
+
+def _select_list(columns) -> str:
+    """The columns of a sheet as DuckDB reads them from CSV, typed and named as vbp.monitor.read makes them."""
+    typed = {
+        "yes_no": "{quoted} = '是'",
+        "method": "{quoted} = '线下'",
+        "integer": "CAST({quoted} AS BIGINT)",
+        "amount": "CAST({quoted} AS DECIMAL(18,2))",
+        "date": "CAST({quoted} AS DATE)",
+    }
+    parts = []
+    for column in columns:
+        quoted = '"' + column.header + '"'
+        parts.append(typed.get(column.kind, "{quoted}").format(quoted=quoted) + " AS " + column.name)
+    return ", ".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,11 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     folder = ensure_input(args.workdir, args.lines)
     size = sum(path.stat().st_size for path in folder.glob("*.csv")) / 1e6
-    print(f"vbp monitor on {args.lines:,} order lines ({size:,.0f} MB of CSV), as of {args.as_of}; cpus {os.cpu_count()}")
+    print(
+        f"vbp monitor on {args.lines:,} order lines ({size:,.0f} MB of CSV), as of {args.as_of}; cpus {os.cpu_count()}"
+    )
     output = args.workdir / "监测通报.xlsx"
     vbp = [sys.executable, "-m", "vbp.cli", "monitor", str(folder), "-o", str(output), "--as-of", args.as_of]
     runs = {
-        "vbp monitor": vbp + ["--timings"],
+        "vbp monitor": [*vbp, "--timings"],
         "pandas": [sys.executable, "-m", "bench.bench_monitor", "--child", "pandas", "--folder", str(folder)],
         "duckdb": [sys.executable, "-m", "bench.bench_monitor", "--child", "duckdb", "--folder", str(folder)],
     }

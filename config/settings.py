@@ -144,6 +144,11 @@ VBP_ATTACHMENT_ROOT = Path(os.environ.get("VBP_ATTACHMENT_ROOT", str(BASE_DIR / 
 VBP_ATTACHMENT_MAX_BYTES = int(os.environ.get("VBP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 # Order lines of procurement monitoring, kept columnar: Parquet files by year and month under this folder.
 VBP_DATA_ROOT = Path(os.environ.get("VBP_DATA_ROOT", str(BASE_DIR / "var" / "data")))
+# The quarterly 通报 names a distributor whose 配送率 or 48小时内配送率 falls below these (fractions, as text).
+VBP_DELIVERY_RATE_FLOOR = os.environ.get("VBP_DELIVERY_RATE_FLOOR", "0.95")
+VBP_DELIVERY_48H_FLOOR = os.environ.get("VBP_DELIVERY_48H_FLOOR", "0.80")
+# …and a hospital whose 按期回款率 (of what fell due, the share paid within 30 days of receipt) falls below this.
+VBP_PAYMENT_30D_FLOOR = os.environ.get("VBP_PAYMENT_30D_FLOOR", "0.90")
 
 # Uploads: large workbooks are read from memory or a temporary file, never from the internet.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

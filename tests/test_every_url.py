@@ -205,6 +205,7 @@ PAGES = {
     "monitoring:payments": Page(BUSINESS),
     "monitoring:delivery": Page(BUSINESS),
     "monitoring:offline": Page(BUSINESS),
+    "monitoring:bulletin": Page(BUSINESS),
     "audit:operations": Page(["demo_auditor"]),
     "audit:logins": Page(["demo_auditor"]),
     "assessment:review_policy": Page(REVIEWERS),

@@ -107,6 +107,17 @@ FROM (
     GROUP BY hospital, batch
 );
 
+-- name: payments_due
+-- what a bulletin judges payment by, per hospital: only the lines whose 30 days have run out by the monitoring
+-- date (received more than 30 days before it), each either paid within its 30 days or late
+CREATE OR REPLACE TEMP VIEW payments_due AS
+SELECT hospital,
+       coalesce(sum(received_amount), 0) AS due_total,
+       coalesce(sum(received_amount) FILTER (WHERE paid - received <= 30), 0) AS paid_on_time
+FROM lines
+WHERE as_of - received > 30
+GROUP BY hospital;
+
 -- name: delivery_by_hospital
 -- 配送情况 counted per hospital and distributor: what a bureau's pages add up over the hospitals it oversees
 CREATE OR REPLACE TEMP VIEW delivery_by_hospital AS

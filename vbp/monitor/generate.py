@@ -76,9 +76,18 @@ def generate(
 
     # per agreement: how it buys (non-winning share, usual distributor, offline habit)
     agreement_count = len(hospital_of)
-    nonwinning_share = rng.choice([0.05, 0.1, 0.2, 0.6], size=agreement_count, p=[0.5, 0.3, 0.15, 0.05])
+    nonwinning_share = rng.choice([0.02, 0.05, 0.1, 0.2], size=agreement_count, p=[0.4, 0.35, 0.2, 0.05])
+    # a few hospitals keep buying non-winning products instead: on some generics more than the winning ones
+    prefers_nonwinning = (rng.random(len(hospitals)) < 0.1)[hospital_of] & (rng.random(agreement_count) < 0.3)
+    nonwinning_share = np.where(prefers_nonwinning, 0.65, nonwinning_share)
     usual_distributor = rng.integers(0, len(DISTRIBUTORS), agreement_count)
-    offline_rate = np.where(rng.random(agreement_count) < 0.03, 0.2, 0.002)
+    # habits of a few hospitals and distributors, so a bulletin names some and not all: buying off the
+    # platform, paying late; delivering slowly, or not at all
+    hospital_count, distributor_count = len(hospitals), len(DISTRIBUTORS)
+    offline_rate = np.where(rng.random(hospital_count) < 0.08, 0.05, 0.0)[hospital_of]
+    late_rate = np.where(rng.random(hospital_count) < 0.12, 0.35, 0.03)[hospital_of]
+    slow = rng.random(distributor_count) < 0.15
+    unreliable = rng.random(distributor_count) < 0.08
 
     winning = rng.random(lines) >= nonwinning_share[line_agreement]
     distributor = np.where(
@@ -86,7 +95,9 @@ def generate(
     )
     offline = rng.random(lines) < offline_rate[line_agreement]
     quantity = rng.integers(1, 400, lines)
-    pace = rng.choice([0.7, 0.95, 1.05, 1.3], size=agreement_count, p=[0.2, 0.2, 0.4, 0.2])
+    # how fast each hospital buys against what it agreed (a few lag behind), each generic a little around that
+    hospital_pace = rng.choice([0.75, 1.0, 1.1, 1.2], size=len(hospitals), p=[0.15, 0.25, 0.35, 0.25])
+    pace = hospital_pace[hospital_of] * rng.uniform(0.85, 1.15, agreement_count)
     if agreed:  # scale each line so an agreement's year of winning lines comes to about its volume × its pace
         per_line = size.sum() / (lines * 200.0 * (1 - nonwinning_share.mean()))
         quantity = np.maximum(1, np.round(quantity * per_line * pace[line_agreement])).astype(np.int64)
@@ -102,11 +113,14 @@ def generate(
     line_product_of = product_of[line_agreement]
     offset = np.floor(rng.random(lines) * period_days[line_product_of]).astype(np.int64)
     ordered = period_start[line_product_of] + offset.astype("timedelta64[D]")
-    delivery_days = rng.choice([0, 1, 2, 3, 5, 8], size=lines, p=[0.3, 0.35, 0.2, 0.08, 0.05, 0.02])
-    undelivered = rng.random(lines) < 0.02
+    prompt = rng.choice([0, 1, 2, 3, 5, 8], size=lines, p=[0.3, 0.35, 0.2, 0.08, 0.05, 0.02])
+    late = rng.choice([1, 2, 3, 4, 6, 9], size=lines, p=[0.15, 0.2, 0.25, 0.2, 0.12, 0.08])
+    delivery_days = np.where(slow[distributor], late, prompt)
+    undelivered = rng.random(lines) < np.where(unreliable[distributor], 0.12, 0.01)
     delivered = ordered + delivery_days.astype("timedelta64[D]")
     received = delivered + rng.integers(0, 3, lines).astype("timedelta64[D]")
-    payment_days = np.where(rng.random(lines) < 0.06, rng.integers(31, 120, lines), rng.integers(3, 31, lines))
+    paid_late = rng.random(lines) < late_rate[line_agreement]
+    payment_days = np.where(paid_late, rng.integers(31, 120, lines), rng.integers(3, 31, lines))
     unpaid = undelivered | (rng.random(lines) < 0.02)
     paid = received + payment_days.astype("timedelta64[D]")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+import duckdb
 import polars as pl
 from django.db import transaction
 from django.db.models import Sum
@@ -77,19 +78,35 @@ def agreements(year: int) -> pl.DataFrame:
     return pl.DataFrame(records, schema=schema, orient="row")
 
 
-def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
-    """Compute the year's figures as of ``as_of`` (default: ``default_as_of``) and store them."""
-    as_of = as_of or default_as_of(year)
+def figures_of(year: int, as_of: datetime.date, hospitals: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with every figure's view (figures.sql) over the year's stored lines and agreements, as of
+    ``as_of``; with ``hospitals`` (codes), over those hospitals' only."""
     connection = connect()
     files = [str(path) for path in store.stored_files() if path.parent.parent.name == f"year={year}"]
     if files:
         listed = ", ".join("'" + name.replace("'", "''") + "'" for name in files)
-        connection.execute(f"CREATE TEMP VIEW orders AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
+        connection.execute(f"CREATE TEMP VIEW stored_orders AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
     else:
-        connection.register("orders", pl.DataFrame(schema=ORDER_SCHEMA).to_arrow())
-    connection.register("agreements", agreements(year).to_arrow())
+        connection.register("stored_orders", pl.DataFrame(schema=ORDER_SCHEMA).to_arrow())
+    agreed = agreements(year)
+    if hospitals is None:
+        connection.execute("CREATE TEMP VIEW orders AS SELECT * FROM stored_orders")
+    else:
+        connection.register("in_scope", pl.DataFrame({"code": hospitals}, schema={"code": pl.String}).to_arrow())
+        connection.execute(
+            "CREATE TEMP VIEW orders AS SELECT * FROM stored_orders WHERE hospital IN (SELECT code FROM in_scope)"
+        )
+        agreed = agreed.filter(pl.col("hospital").is_in(hospitals))
+    connection.register("agreements", agreed.to_arrow())
     connection.register("reports", EMPTY_REPORTS.to_arrow())
     compute(connection, as_of)
+    return connection
+
+
+def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
+    """Compute the year's figures as of ``as_of`` (default: ``default_as_of``) and store them."""
+    as_of = as_of or default_as_of(year)
+    connection = figures_of(year, as_of)
     figures = {view: fetch(connection, view) for view in ("progress", "payments", "late_payments", "offline_lines")}
     figures["delivery_by_hospital"] = connection.sql("SELECT * FROM delivery_by_hospital").pl()
     (lines,) = connection.execute("SELECT count(*) FROM lines").fetchall()[0]

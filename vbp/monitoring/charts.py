@@ -56,7 +56,8 @@ def _region_of(user) -> tuple[str, str]:
     return "医疗机构", "hospital__name"
 
 
-def _elapsed(starts: datetime.date, ends: datetime.date, as_of: datetime.date) -> Fraction:
+def elapsed_share(starts: datetime.date, ends: datetime.date, as_of: datetime.date) -> Fraction:
+    """序时进度 exactly: the share of the contract period passed by ``as_of``, between 0 and 1 (figures.sql's rule)."""
     period = (ends - starts).days + 1
     passed = (min(as_of, ends) - starts).days + 1
     return Fraction(min(max(passed, 0), period), period)
@@ -75,7 +76,7 @@ def progress_by_region(user, snapshot: Snapshot) -> Chart:
         name = row[path] or "（未填）"
         agreed[name] += row["agreed_sum"]
         winning[name] += row["winning_sum"]
-        expected[name] += row["agreed_sum"] * _elapsed(row["starts"], row["ends"], snapshot.as_of)
+        expected[name] += row["agreed_sum"] * elapsed_share(row["starts"], row["ends"], snapshot.as_of)
     names = sorted(agreed)[:MAX_BARS]
     chart = Chart("chart-progress", f"完成进度与序时进度（按{label}）", label, names)
     chart.series = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from vbp.catalog.forms import HospitalQuery
-from vbp.catalog.models import Batch
-from vbp.ui.forms import ALL
+from vbp.catalog.models import Batch, Hospital
+from vbp.monitoring import store
+from vbp.regions.models import Region
+from vbp.ui.forms import ALL, QueryForm
 
 
 class FigureQuery(HospitalQuery):
@@ -50,3 +52,30 @@ class DeliveryQuery(HospitalQuery):
     """配送情况 over the hospitals of a city or district, or of one name."""
 
     hospital_path = "hospital__"
+
+
+QUARTERS = [(1, "第一季度"), (2, "第二季度"), (3, "第三季度"), (4, "第四季度")]
+
+
+class BulletinQuery(QueryForm):
+    """季度通报: the year (of those with order lines), the quarter, and optionally one city of the user's."""
+
+    year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
+    quarter = forms.TypedChoiceField(label="季度", coerce=int, choices=QUARTERS, required=False, empty_value=None)
+    city = forms.ModelChoiceField(
+        label="地市", queryset=Region.objects.none(), to_field_name="code", required=False, empty_label="全部"
+    )
+
+    def prepare(self) -> None:
+        years = sorted({year for year, _ in store.stored_months()}, reverse=True)
+        self.fields["year"].choices = [(year, f"{year} 年") for year in years]
+        hospitals = Hospital.objects.visible_to(self.user)
+        cities = Region.objects.filter(level=Region.Level.CITY, city_hospitals__in=hospitals).distinct()
+        self.fields["city"].queryset = cities.order_by("code")
+
+    def hospitals(self):
+        """The hospitals the 通报 covers: the user's, in the city asked for."""
+        hospitals = Hospital.objects.visible_to(self.user)
+        if "city" in self.values:
+            hospitals = hospitals.filter(city=self.values["city"])
+        return hospitals

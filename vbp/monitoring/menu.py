@@ -12,4 +12,5 @@ def entries() -> tuple[Entry, ...]:
         Entry(MONITORING, "回款情况", "monitoring:payments", sees),
         Entry(MONITORING, "配送情况", "monitoring:delivery", sees),
         Entry(MONITORING, "线下采购", "monitoring:offline", sees),
+        Entry(MONITORING, "季度通报", "monitoring:bulletin", sees),
     )

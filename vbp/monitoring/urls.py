@@ -9,4 +9,5 @@ urlpatterns = [
     path("payments/", views.payments, name="payments"),
     path("delivery/", views.delivery, name="delivery"),
     path("offline/", views.offline, name="offline"),
+    path("bulletin/", views.quarterly_bulletin, name="bulletin"),
 ]

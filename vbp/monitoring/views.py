@@ -1,9 +1,105 @@
-"""The pages of 采购使用监测: lists on the shared machinery (vbp.monitoring.lists)."""
+"""The pages of 采购使用监测: lists on the shared machinery (vbp.monitoring.lists), and the quarterly 通报."""
 
+from decimal import Decimal
+
+from django.conf import settings
+from django.shortcuts import render
+
+from vbp import permissions
+from vbp.monitoring.bulletin import bulletin
+from vbp.monitoring.forms import BulletinQuery
 from vbp.monitoring.lists import DeliveryList, LatePaymentList, OfflinePurchaseList, PaymentList, ProgressList
+from vbp.ui.export import PERCENT, export_workbook
+from vbp.ui.templatetags.vbp_format import percent
+from vbp.ui.views import page
 
 progress = ProgressList.as_view()
 late_payments = LatePaymentList.as_view()
 payments = PaymentList.as_view()
 delivery = DeliveryList.as_view()
 offline = OfflinePurchaseList.as_view()
+
+HOSPITAL_HEADERS = (
+    "地市",
+    "医疗机构编码",
+    "医疗机构名称",
+    "医院等级",
+    "完成进度",
+    "序时进度",
+    "非中选超中选品种数",
+    "按期回款率",
+    "逾期回款笔数",
+    "线下采购笔数",
+    "线下采购金额",
+    "通报事项",
+)
+DISTRIBUTOR_HEADERS = ("配送企业", "订单行数", "已配送行数", "配送率", "48小时内配送率", "通报事项")
+
+
+@page(permissions.sees_business_data)
+def quarterly_bulletin(request):
+    """季度通报: pick a year, a quarter (and a city); the flagged hospitals per city and distributors, on the page
+    (printable) and as a workbook."""
+    query = BulletinQuery(request.GET, user=request.user)
+    values = query.values if query.is_valid() else {}
+    result = None
+    if "year" in values and "quarter" in values:
+        result = bulletin(query.hospitals(), values["year"], values["quarter"])
+        if request.GET.get("export"):
+            return _export(request, result, query)
+    title = f"{result.year}年第{result.quarter}季度集中带量采购监测通报" if result else "季度通报"
+    floors = {
+        "payment_floor": percent(Decimal(settings.VBP_PAYMENT_30D_FLOOR)),
+        "delivery_floor": percent(Decimal(settings.VBP_DELIVERY_RATE_FLOOR)),
+        "fast_floor": percent(Decimal(settings.VBP_DELIVERY_48H_FLOOR)),
+    }
+    context = {"title": title, "query": query, "result": result, **floors}
+    return render(request, "monitoring/bulletin.html", context)
+
+
+def _export(request, result, query):
+    hospitals = [
+        [
+            flags.city,
+            flags.code,
+            flags.name,
+            flags.level,
+            _ratio(flags.completion),
+            _ratio(flags.schedule),
+            flags.nonwinning_over,
+            _ratio(flags.on_time_rate),
+            flags.late_lines,
+            flags.offline_lines,
+            flags.offline_amount,
+            flags.reasons,
+        ]
+        for flags in result.hospitals
+    ]
+    distributors = [
+        [
+            flags.distributor,
+            flags.lines,
+            flags.delivered,
+            _ratio(flags.delivery_rate),
+            _ratio(flags.within_48h_rate),
+            flags.reasons,
+        ]
+        for flags in result.distributors
+    ]
+    rates = {"配送率": PERCENT, "48小时内配送率": PERCENT}
+    hospital_rates = {"完成进度": PERCENT, "序时进度": PERCENT, "按期回款率": PERCENT}
+    title = f"{result.year}年第{result.quarter}季度集中带量采购监测通报"
+    return export_workbook(
+        request,
+        title,
+        [
+            ("通报医疗机构", HOSPITAL_HEADERS, hospitals, hospital_rates),
+            ("通报配送企业", DISTRIBUTOR_HEADERS, distributors, rates),
+        ],
+        filters={**query.shown(), "监测日期": f"{result.as_of:%Y-%m-%d}"},
+    )
+
+
+def _ratio(value):
+    """A ratio as the export writes it: the percentage the page shows, as a number (0.9512 for 95.12%)."""
+    return None if value is None else Decimal(percent(value).rstrip("%")) / 100

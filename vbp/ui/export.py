@@ -68,11 +68,27 @@ def export_xlsx(
     What Excel cannot hold (a text over 32,767 characters) is refused, not cut: the response is then a
     422 page saying 导出失败 and why, never a half-written file.
     """
+    return export_workbook(request, title, [(sheet or title, headers, rows, formats or {})], filters=filters)
+
+
+def export_workbook(
+    request,
+    title: str,
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence], Mapping[str, str]]],
+    *,
+    filters: Mapping[str, object] | None = None,
+) -> FileResponse | HttpResponse:
+    """``title``.xlsx of several sheets, each (name, headers, rows, formats) written as ``export_xlsx`` writes one,
+    every sheet under the same header block."""
     lines = [*_header_lines(request.user, title, filters or {}), ""]  # the blank row under the block
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it, and closing deletes it)
-    counted = _Counted(rows)
+    counted = [_Counted(rows) for _, _, rows, _ in sheets]
+    worksheets = chain.from_iterable(
+        _worksheets(name, lines, list(headers), counter, formats)
+        for (name, headers, _, formats), counter in zip(sheets, counted, strict=True)
+    )
     try:
-        write_xlsx(handle, _worksheets(sheet or title, lines, list(headers), counted, formats or {}))
+        write_xlsx(handle, worksheets)
     except XlsxError as error:
         handle.close()
         return refused_export(error)
@@ -80,7 +96,8 @@ def export_xlsx(
         handle.close()
         raise
     handle.seek(0)
-    record_export(request.user, f"导出 {title}.xlsx", rows=counted.count, filters=_filters_text(filters or {}))
+    rows = sum(counter.count for counter in counted)
+    record_export(request.user, f"导出 {title}.xlsx", rows=rows, filters=_filters_text(filters or {}))
     return FileResponse(handle, as_attachment=True, filename=f"{title}.xlsx", content_type=XLSX)
 
 

@@ -41,6 +41,7 @@ ORDER: dict[str, tuple[str, ...]] = {
         "monitoring:payments",
         "monitoring:delivery",
         "monitoring:offline",
+        "monitoring:bulletin",
     ),
     MASTER_DATA: ("catalog:hospitals", "platformdata:records", "platformdata:imports"),
     SYSTEM: (

@@ -69,3 +69,10 @@ window.addEventListener("resize", () => {
 });
 // htmx puts a new table in place when a list's query form is sent
 document.addEventListener("htmx:afterSettle", (event) => pinColumns(event.target.parentElement || document));
+
+// 打印: a button that prints the page (the print style leaves out the menu and the query form)
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
