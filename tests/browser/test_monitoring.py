@@ -1,5 +1,6 @@
 """采购使用监测 in the browser: the province imports a file of order lines (dry run, preview by month, confirm), then
-reads 采购进度 with its chart and table, narrows it to the laggards, and a city bureau sees only its own districts."""
+reads 采购进度 with its chart and table, narrows it to the laggards, reads every other monitoring page and chart,
+makes the third quarter's 通报, downloads and prints it; a city bureau sees only its own districts."""
 
 import re
 
@@ -49,6 +50,26 @@ def test_the_province_imports_order_lines_and_reads_progress_charts_and_tables(p
     expect(page.locator("[data-chart='chart-delivery-data']")).to_have_attribute("data-rendered", "true")
     menu(page, "逾期回款")
     expect(page.locator("[data-chart='chart-late-data']")).to_have_attribute("data-rendered", "true")
+    for entry, table in (("回款情况", "#list-payments"), ("线下采购", "#list-offline")):
+        menu(page, entry)
+        expect(page.locator(table)).to_contain_text("共 ")
+
+    menu(page, "季度通报")
+    page.get_by_label("年度").select_option(label="2024 年")
+    page.get_by_label("季度").select_option(label="第三季度")
+    page.get_by_role("button", name="生成通报").click()
+    expect(page.locator("h1")).to_have_text("2024年第3季度集中带量采购监测通报")
+    expect(page.get_by_role("heading", name="一、通报医疗机构")).to_be_visible()
+    expect(page.get_by_text("监测日期：2024-09-30")).to_be_visible()
+    expect(page.get_by_role("button", name="打印")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    assert download.value.suggested_filename == "2024年第3季度集中带量采购监测通报.xlsx"
+    page.emulate_media(media="print")  # printed, the page is the bulletin alone: no menu, no query form
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("form.query")).to_be_hidden()
+    expect(page.locator("#bulletin")).to_be_visible()
+    page.emulate_media(media="screen")
     page.get_by_role("button", name="退出").click()
 
     assert login(page, "demo_city", "demo2024!")
