@@ -47,7 +47,7 @@ class Chart:
         return [(label, [values[index] for _, values in self.series]) for index, label in enumerate(self.categories)]
 
 
-def _region_of(user) -> tuple[str, str]:
+def region_of(user) -> tuple[str, str]:
     """How a user's rows group: the label of the group column, and the path from a figure to the group's name."""
     if user.role == Role.PROVINCE:
         return "地市", "hospital__city__name"
@@ -68,7 +68,7 @@ def progress_by_region(user, snapshot: Snapshot) -> Chart:
 
     The database sums per region and contract period; the few periods are weighed here, exactly.
     """
-    label, path = _region_of(user)
+    label, path = region_of(user)
     agreed, winning, expected = defaultdict(int), defaultdict(int), defaultdict(Fraction)
     figures = ProgressFigure.objects.visible_to(user).filter(snapshot=snapshot, agreed__gt=0)
     sums = figures.values(path, "starts", "ends").annotate(agreed_sum=Sum("agreed"), winning_sum=Sum("winning"))
@@ -88,7 +88,7 @@ def progress_by_region(user, snapshot: Snapshot) -> Chart:
 
 def late_by_region(user, snapshot: Snapshot) -> Chart:
     """逾期回款 order lines per region."""
-    label, path = _region_of(user)
+    label, path = region_of(user)
     lines = OrderLineFigure.objects.visible_to(user).filter(snapshot=snapshot, kind=OrderLineFigure.Kind.LATE)
     counts = {
         row[path] or "（未填）": row["count"] for row in lines.values(path).annotate(count=Count("pk")).order_by()

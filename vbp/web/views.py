@@ -11,6 +11,7 @@ from vbp.permissions import sees_business_data
 from vbp.platformdata.models import PlatformRecord
 from vbp.presets import PRESETS, load_preset
 from vbp.ui.export import scope_text
+from vbp.web.workbench import workbench
 
 
 @login_required
@@ -23,4 +24,5 @@ def home(request):
             "hospitals": Hospital.objects.visible_to(user).count(),
             "records": PlatformRecord.objects.visible_to(user).count(),
         }
+        context["bench"] = workbench(user)
     return render(request, "web/home.html", context)
