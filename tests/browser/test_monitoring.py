@@ -38,6 +38,8 @@ def test_the_province_imports_order_lines_and_reads_progress_charts_and_tables(p
     chart = page.locator("[data-chart='chart-progress-data']")
     expect(chart).to_have_attribute("data-rendered", "true")
     expect(chart.locator("canvas")).to_have_count(1)
+    expect(page.locator("[data-chart='chart-monthly-data']")).to_have_attribute("data-rendered", "true")
+    expect(page.locator("#chart-monthly-table tbody tr")).to_have_count(12)  # a year of months
     table = page.locator("#chart-progress-table")
     expect(table).to_contain_text("太原市")
     expect(table.locator("tbody tr")).to_have_count(11)  # the demo's eleven cities

@@ -8,6 +8,7 @@ import io
 
 import polars as pl
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
@@ -17,7 +18,7 @@ from vbp.catalog.models import Hospital
 from vbp.catalog.naming import monitoring_names
 from vbp.demo.orders import demo_order_sheets
 from vbp.monitoring import aggregate, store
-from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, ProgressFigure, Snapshot
+from vbp.monitoring.models import DeliveryFigure, MonthlyFigure, OrderLineFigure, ProgressFigure, Snapshot
 from vbp.platformdata import services
 from vbp.platformdata.models import ImportJob
 
@@ -169,6 +170,9 @@ def test_the_pages_show_what_vbp_monitor_computes_from_the_same_lines(sheets, tm
     assert late == {
         (line.order_no, line.days_late) for line in OrderLineFigure.objects.filter(kind=OrderLineFigure.Kind.LATE)
     }
+    monthly = MonthlyFigure.objects.aggregate(winning=Sum("winning"), nonwinning=Sum("nonwinning"))
+    assert monthly["winning"] == sum(row["中选产品实际采购量"] for row in book["平台数据"])
+    assert monthly["winning"] + monthly["nonwinning"] == sum(row["同通用名产品采购总量"] for row in book["平台数据"])
     delivery = {row["配送企业"]: (row["订单行数"], row["已配送行数"]) for row in book["配送情况"]}
     page_delivery = client.get(reverse("monitoring:delivery"), {"size": 200}).content.decode()
     for distributor, (lines, delivered) in delivery.items():

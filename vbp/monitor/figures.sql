@@ -107,6 +107,15 @@ FROM (
     GROUP BY hospital, batch
 );
 
+-- name: monthly
+-- winning and non-winning volume per hospital, batch and calendar month of 下单日期 (the first day names it)
+CREATE OR REPLACE TEMP VIEW monthly AS
+SELECT hospital, batch, CAST(date_trunc('month', ordered) AS DATE) AS month,
+       coalesce(sum(quantity) FILTER (WHERE winning), 0) AS winning,
+       coalesce(sum(quantity) FILTER (WHERE NOT winning), 0) AS nonwinning
+FROM lines
+GROUP BY hospital, batch, date_trunc('month', ordered);
+
 -- name: payments_due
 -- what a bulletin judges payment by, per hospital: only the lines whose 30 days have run out by the monitoring
 -- date (received more than 30 days before it), each either paid within its 30 days or late

@@ -20,7 +20,14 @@ from vbp.catalog.models import Batch, Hospital
 from vbp.catalog.naming import monitoring_names
 from vbp.monitor.figures import EMPTY_REPORTS, compute, connect, fetch
 from vbp.monitoring import store
-from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, PaymentFigure, ProgressFigure, Snapshot
+from vbp.monitoring.models import (
+    DeliveryFigure,
+    MonthlyFigure,
+    OrderLineFigure,
+    PaymentFigure,
+    ProgressFigure,
+    Snapshot,
+)
 from vbp.platformdata.models import PlatformRecord
 
 INSERT_BATCH = 5000
@@ -109,11 +116,12 @@ def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
     connection = figures_of(year, as_of)
     figures = {view: fetch(connection, view) for view in ("progress", "payments", "late_payments", "offline_lines")}
     figures["delivery_by_hospital"] = connection.sql("SELECT * FROM delivery_by_hospital").pl()
+    figures["monthly"] = connection.sql("SELECT * FROM monthly").pl()
     (lines,) = connection.execute("SELECT count(*) FROM lines").fetchall()[0]
     connection.close()
     with transaction.atomic():
         snapshot, _ = Snapshot.objects.update_or_create(year=year, defaults={"as_of": as_of, "lines": lines})
-        for model in (ProgressFigure, PaymentFigure, DeliveryFigure, OrderLineFigure):
+        for model in (ProgressFigure, PaymentFigure, DeliveryFigure, OrderLineFigure, MonthlyFigure):
             model.objects.filter(snapshot=snapshot).delete()
         _store(snapshot, figures)
     return snapshot
@@ -143,6 +151,14 @@ def _store(snapshot: Snapshot, figures: dict[str, pl.DataFrame]) -> None:
         (
             PaymentFigure(**common(row), batch_id=batches[row["batch"]], **{name: row[name] for name in PAYMENT_FIELDS})
             for row in figures["payments"].iter_rows(named=True)
+            if row["batch"] in batches
+        ),
+    )
+    _insert(
+        MonthlyFigure,
+        (
+            MonthlyFigure(**common(row), batch_id=batches[row["batch"]], **{name: row[name] for name in MONTHLY_FIELDS})
+            for row in figures["monthly"].iter_rows(named=True)
             if row["batch"] in batches
         ),
     )
@@ -183,6 +199,7 @@ PROGRESS_FIELDS = (
     "winning_share",
     "nonwinning_over",
 )
+MONTHLY_FIELDS = ("month", "winning", "nonwinning")
 PAYMENT_FIELDS = ("received_total", "paid_in_30", "paid_in_30_rate")
 DELIVERY_FIELDS = ("distributor", "line_count", "delivered_count", "within_48h")
 LINE_FIELDS = (

@@ -16,7 +16,7 @@ from fractions import Fraction
 from django.db.models import Count, Sum
 
 from vbp.accounts.models import Role
-from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, ProgressFigure, Snapshot
+from vbp.monitoring.models import DeliveryFigure, MonthlyFigure, OrderLineFigure, ProgressFigure, Snapshot
 
 MAX_BARS = 30
 
@@ -82,6 +82,25 @@ def progress_by_region(user, snapshot: Snapshot) -> Chart:
     chart.series = [
         ("完成进度", [Fraction(winning[name], agreed[name]) for name in names]),
         ("序时进度", [expected[name] / agreed[name] for name in names]),
+    ]
+    return chart
+
+
+def monthly_volumes(user, snapshot: Snapshot) -> Chart:
+    """中选 and 非中选 volume ordered per month, over the user's hospitals."""
+    rows = (
+        MonthlyFigure.objects.visible_to(user)
+        .filter(snapshot=snapshot)
+        .values("month")
+        .annotate(winning_sum=Sum("winning"), nonwinning_sum=Sum("nonwinning"))
+        .order_by("month")
+    )
+    months = list(rows)
+    chart = Chart("chart-monthly", "中选与非中选产品采购数量（按月）", "月份", percent=False)
+    chart.categories = [f"{row['month']:%Y-%m}" for row in months]
+    chart.series = [
+        ("中选产品采购数量", [row["winning_sum"] for row in months]),
+        ("非中选产品采购数量", [row["nonwinning_sum"] for row in months]),
     ]
     return chart
 

@@ -54,7 +54,7 @@ class FigureList(ListPage):
 class ProgressList(FigureList):
     title = "采购进度"
     table_id = "progress"
-    charts = (charts.progress_by_region,)
+    charts = (charts.progress_by_region, charts.monthly_volumes)
     query_form = ProgressQuery
     explanation = (
         "完成进度 = 执行期内中选产品采购数量 ÷ 约定采购量；序时进度 = 执行期已过天数 ÷ 执行期天数；"

@@ -65,6 +65,18 @@ class ProgressFigure(Figure):
         verbose_name = verbose_name_plural = "采购进度"
 
 
+class MonthlyFigure(Figure):
+    """中选 and 非中选 volume a hospital ordered of a batch in a calendar month."""
+
+    batch = models.ForeignKey("catalog.Batch", verbose_name="带量批次", on_delete=models.CASCADE)
+    month = models.DateField("月份")  # its first day
+    winning = models.BigIntegerField("中选采购数量")
+    nonwinning = models.BigIntegerField("非中选采购数量")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "按月采购数量"
+
+
 class PaymentFigure(Figure):
     """回款情况: per hospital and batch."""
 
