@@ -134,6 +134,19 @@ def appeal_kwargs(attachment: bool = False) -> dict:
     return {"pk": appeal.attachments.get().pk if attachment else appeal.pk}
 
 
+def report_kwargs(status: str = "explain") -> dict:
+    """A flagged 报量 of demo_hospital, waiting for its 说明 (or, with ``status``, for its bureau's review)."""
+    from vbp.monitoring.models import DemandReport
+
+    hospital = User.objects.get(username="demo_hospital").hospital
+    batch = Batch.objects.get(name="国家第一批集中带量采购")
+    report = DemandReport.objects.create(
+        year=2024, hospital=hospital, batch=batch, generic="阿托伐他汀钙片", reported=10, last=100, dropped=True
+    )
+    DemandReport.objects.filter(pk=report.pk).update(status=status, explanation="说明")
+    return {"pk": report.pk}
+
+
 def funding_kwargs(**extra) -> dict:
     """demo_hospital's page of the year: its assessment (reviewed_assessment) exists, so its amount page does."""
     reviewed_assessment()
@@ -206,6 +219,15 @@ PAGES = {
     "monitoring:delivery": Page(BUSINESS),
     "monitoring:offline": Page(BUSINESS),
     "monitoring:bulletin": Page(BUSINESS),
+    "monitoring:reports": Page(BUSINESS),
+    "monitoring:report": Page(
+        ["demo_province", "demo_city", "demo_district", "demo_hospital"], kwargs=report_kwargs
+    ),  # the hospital's, and the bureaus over it
+    # posted empty, each form comes back with its errors (200); only the hospital explains, its bureaus review
+    "monitoring:report_explain": Page(["demo_hospital"], method="post", kwargs=report_kwargs),
+    "monitoring:report_review": Page(
+        ["demo_city", "demo_district"], method="post", kwargs=lambda: report_kwargs("review")
+    ),
     "audit:operations": Page(["demo_auditor"]),
     "audit:logins": Page(["demo_auditor"]),
     "assessment:review_policy": Page(REVIEWERS),

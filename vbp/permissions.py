@@ -233,3 +233,16 @@ def answers_appeals(user, hospital) -> bool:
     if user.role == Role.DISTRICT:
         return hospital.district_id == user.region_id
     return False
+
+
+# --- procurement monitoring --------------------------------------------------------------------------------
+
+
+def explains_demand_report(user, hospital) -> bool:
+    """A hospital writes the 说明 of its own flagged 报量 (and reports again when it is returned)."""
+    return has_role(user, Role.HOSPITAL) and user.hospital_id == hospital.pk
+
+
+def reviews_demand_report(user, hospital) -> bool:
+    """The bureau that reviews the hospital's assessment accepts or returns its 说明."""
+    return reviews_hospital(user, hospital)

@@ -20,7 +20,7 @@ REVIEW = [
     "集采任务完成情况评分查看",
 ]
 WUHAN = ["结余测算数据上报", "医疗机构结余金额", "申诉管理"]
-MONITORING = ["采购进度", "逾期回款", "回款情况", "配送情况", "线下采购", "季度通报"]  # every business role
+MONITORING = ["采购进度", "报量核对", "逾期回款", "回款情况", "配送情况", "线下采购", "季度通报"]  # every business role
 MENUS = {
     "demo_province": [
         "首页",

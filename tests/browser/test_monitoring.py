@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import menu
 from vbp.demo.orders import demo_order_sheets
-from vbp.monitoring.models import ProgressFigure
+from vbp.monitoring.models import DemandReport, ProgressFigure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +52,7 @@ def test_the_province_imports_order_lines_and_reads_progress_charts_and_tables(p
     expect(page.locator("[data-chart='chart-delivery-data']")).to_have_attribute("data-rendered", "true")
     menu(page, "逾期回款")
     expect(page.locator("[data-chart='chart-late-data']")).to_have_attribute("data-rendered", "true")
-    for entry, table in (("回款情况", "#list-payments"), ("线下采购", "#list-offline")):
+    for entry, table in (("报量核对", "#list-reports"), ("回款情况", "#list-payments"), ("线下采购", "#list-offline")):
         menu(page, entry)
         expect(page.locator(table)).to_contain_text("共 ")
 
@@ -79,3 +79,34 @@ def test_the_province_imports_order_lines_and_reads_progress_charts_and_tables(p
     table = page.locator("#chart-progress-table")
     expect(table.locator("thead")).to_contain_text("区县")
     expect(table).not_to_contain_text("大同")
+
+
+def test_a_hospital_explains_a_flagged_report_and_its_bureau_returns_it(page: Page, login):
+    call_command("load_demo", "--reviewed", "--orders", "20000", verbosity=0)
+    page.on("dialog", lambda dialog: dialog.accept())
+    report = DemandReport.objects.filter(
+        hospital__name="太原市小店区人民医院", status=DemandReport.Status.EXPLAIN
+    ).first()
+
+    assert login(page, "demo_hospital", "demo2024!")
+    menu(page, "报量核对")
+    page.get_by_label("状态").select_option(label="待说明")
+    page.get_by_role("button", name="查询").click()
+    page.locator("#list-reports").get_by_role("link", name="待说明").first.click()
+    expect(page.locator("h1")).to_contain_text("报量核对：太原市小店区人民医院")
+    page.get_by_label("说明").fill("上一年度含集中备货，本年度按实际需求报量。")
+    page.get_by_role("button", name="提交说明").click()
+    expect(page.get_by_text("说明已提交，待医保部门审核。")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("待审核")
+    page.get_by_role("button", name="退出").click()
+
+    assert login(page, "demo_city", "demo2024!")
+    page.goto(f"/monitoring/reports/{report.pk}/")
+    page.get_by_label("审核结果").select_option(label="退回")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_text("退回时请填写审核意见")).to_be_visible()
+    page.get_by_label("审核意见").fill("请按上一年度实际使用量重新报量。")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("#status")).to_have_text("已退回")
+    report.refresh_from_db()
+    assert report.status == DemandReport.Status.RETURNED and report.review_note == "请按上一年度实际使用量重新报量。"

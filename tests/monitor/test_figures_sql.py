@@ -25,6 +25,7 @@ def sql():
     connection.execute(
         "CREATE TABLE reports (hospital VARCHAR, batch VARCHAR, generic VARCHAR, reported BIGINT, last_year BIGINT)"
     )
+    connection.execute("CREATE TABLE previous_orders AS SELECT * FROM orders LIMIT 0")
     compute(connection, datetime.date(2024, 6, 30))
     return connection
 

@@ -54,6 +54,7 @@ def connect(inputs: Inputs | None = None) -> duckdb.DuckDBPyConnection:
         connection.register("orders", inputs.orders.to_arrow())
         connection.register("agreements", inputs.agreements.to_arrow())
         connection.register("reports", (inputs.reports if inputs.reports is not None else EMPTY_REPORTS).to_arrow())
+        connection.register("previous_orders", inputs.orders.clear().to_arrow())  # the input holds every line
     return connection
 
 

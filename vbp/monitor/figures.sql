@@ -5,6 +5,7 @@
 --          received_amount DECIMAL(18,2), paid DATE)
 --   agreements(hospital, batch, generic, agreed BIGINT, starts DATE, ends DATE)
 --   reports(hospital, batch, generic, reported BIGINT, last_year BIGINT)  -- last_year may be NULL
+--   previous_orders(…as orders…)  -- earlier lines kept apart, read only for last year's volume; may be empty
 -- and one parameter, the monitoring date $as_of. Statements are separated by "-- name: <relation>" lines;
 -- each makes a temporary view or macro the later ones (and the callers) read. Ratios are exact fractions
 -- rounded half-up once, to four decimals (a percentage with two), by the macro ratio().
@@ -66,24 +67,44 @@ SELECT hospital, batch, generic, agreed, starts, ends, winning, nonwinning,
        nonwinning > winning AS nonwinning_over
 FROM progress_counts;
 
+-- name: history
+-- what last year's volume is counted from: the lines, and any earlier ones the caller keeps apart
+-- (previous_orders: the web system's order lines of the year before; empty for vbp monitor, whose input holds all)
+CREATE OR REPLACE TEMP VIEW history AS
+SELECT hospital, batch, generic, quantity, ordered FROM lines
+UNION ALL
+SELECT o.hospital, o.batch, o.generic, o.quantity, o.ordered
+FROM previous_orders o CROSS JOIN params p
+WHERE o.ordered <= p.as_of;
+
 -- name: report_check
 -- 报量核对: one row per demand report; last year's volume, unless reported, is what was ordered in the
 -- 365 days before the contract period; the period is the agreement's
 CREATE OR REPLACE TEMP VIEW report_check AS
-WITH ordered AS (
-    SELECT r.hospital, r.batch, r.generic, r.reported, r.last_year,
-           coalesce(sum(l.quantity) FILTER (WHERE l.ordered BETWEEN a.starts - 365 AND a.starts - 1), 0) AS before,
-           count(l.order_no) FILTER (WHERE NOT l.winning AND l.ordered BETWEEN a.starts AND a.ends) AS nonwinning_lines
+WITH before AS (
+    SELECT r.hospital, r.batch, r.generic, coalesce(sum(h.quantity), 0) AS before
+    FROM reports r
+    JOIN agreements a ON a.hospital = r.hospital AND a.batch = r.batch AND a.generic = r.generic
+    LEFT JOIN history h ON h.hospital = r.hospital AND h.batch = r.batch AND h.generic = r.generic
+     AND h.ordered BETWEEN a.starts - 365 AND a.starts - 1
+    GROUP BY r.hospital, r.batch, r.generic
+),
+nonwinning AS (
+    SELECT r.hospital, r.batch, r.generic, count(l.order_no) AS nonwinning_lines
     FROM reports r
     JOIN agreements a ON a.hospital = r.hospital AND a.batch = r.batch AND a.generic = r.generic
     LEFT JOIN lines l ON l.hospital = r.hospital AND l.batch = r.batch AND l.generic = r.generic
-    GROUP BY r.hospital, r.batch, r.generic, r.reported, r.last_year
+     AND NOT l.winning AND l.ordered BETWEEN a.starts AND a.ends
+    GROUP BY r.hospital, r.batch, r.generic
 )
-SELECT hospital, batch, generic, reported, last,
-       ratio(reported - last, last) AS change,
-       last > 0 AND 5 * CAST(reported AS HUGEINT) < 4 * CAST(last AS HUGEINT) AS dropped,
-       reported = 0 AND nonwinning_lines > 0 AS unreported_nonwinning
-FROM (SELECT *, coalesce(last_year, before) AS last FROM ordered);
+SELECT r.hospital, r.batch, r.generic, r.reported, c.last,
+       ratio(r.reported - c.last, c.last) AS change,
+       c.last > 0 AND 5 * CAST(r.reported AS HUGEINT) < 4 * CAST(c.last AS HUGEINT) AS dropped,
+       r.reported = 0 AND n.nonwinning_lines > 0 AS unreported_nonwinning
+FROM reports r
+JOIN (SELECT b.*, coalesce(x.last_year, b.before) AS last
+      FROM before b JOIN reports x USING (hospital, batch, generic)) c USING (hospital, batch, generic)
+JOIN nonwinning n USING (hospital, batch, generic);
 
 -- name: late_payments
 -- 逾期回款: lines received and paid more than 30 days after, or still unpaid more than 30 days after

@@ -22,6 +22,7 @@ from vbp.monitor.figures import EMPTY_REPORTS, compute, connect, fetch
 from vbp.monitoring import store
 from vbp.monitoring.models import (
     DeliveryFigure,
+    DemandReport,
     MonthlyFigure,
     OrderLineFigure,
     PaymentFigure,
@@ -89,25 +90,42 @@ def figures_of(year: int, as_of: datetime.date, hospitals: list[str] | None = No
     """A DuckDB connection with every figure's view (figures.sql) over the year's stored lines and agreements, as of
     ``as_of``; with ``hospitals`` (codes), over those hospitals' only."""
     connection = connect()
-    files = [str(path) for path in store.stored_files() if path.parent.parent.name == f"year={year}"]
-    if files:
-        listed = ", ".join("'" + name.replace("'", "''") + "'" for name in files)
-        connection.execute(f"CREATE TEMP VIEW stored_orders AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
-    else:
-        connection.register("stored_orders", pl.DataFrame(schema=ORDER_SCHEMA).to_arrow())
+    _register_year(connection, "stored_orders", year)
+    _register_year(connection, "stored_previous", year - 1)
     agreed = agreements(year)
     if hospitals is None:
         connection.execute("CREATE TEMP VIEW orders AS SELECT * FROM stored_orders")
+        connection.execute("CREATE TEMP VIEW previous_orders AS SELECT * FROM stored_previous")
     else:
         connection.register("in_scope", pl.DataFrame({"code": hospitals}, schema={"code": pl.String}).to_arrow())
-        connection.execute(
-            "CREATE TEMP VIEW orders AS SELECT * FROM stored_orders WHERE hospital IN (SELECT code FROM in_scope)"
-        )
+        for view, source in (("orders", "stored_orders"), ("previous_orders", "stored_previous")):
+            connection.execute(
+                f"CREATE TEMP VIEW {view} AS SELECT * FROM {source} WHERE hospital IN (SELECT code FROM in_scope)"  # noqa: S608
+            )
         agreed = agreed.filter(pl.col("hospital").is_in(hospitals))
     connection.register("agreements", agreed.to_arrow())
-    connection.register("reports", EMPTY_REPORTS.to_arrow())
+    connection.register("reports", demand_reports(year, hospitals).to_arrow())
     compute(connection, as_of)
     return connection
+
+
+def _register_year(connection: duckdb.DuckDBPyConnection, name: str, year: int) -> None:
+    """The stored order lines of ``year`` as the relation ``name`` (empty when there are none)."""
+    files = [str(path) for path in store.stored_files() if path.parent.parent.name == f"year={year}"]
+    if files:
+        listed = ", ".join("'" + file.replace("'", "''") + "'" for file in files)
+        connection.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
+    else:
+        connection.register(name, pl.DataFrame(schema=ORDER_SCHEMA).to_arrow())
+
+
+def demand_reports(year: int, hospitals: list[str] | None = None) -> pl.DataFrame:
+    """The year's 报量 as the shared SQL reads them."""
+    reports = DemandReport.objects.filter(year=year)
+    if hospitals is not None:
+        reports = reports.filter(hospital__code__in=hospitals)
+    rows = reports.values_list("hospital__code", "batch__name", "generic", "reported", "last_year")
+    return pl.DataFrame(list(rows), schema=EMPTY_REPORTS.schema, orient="row")
 
 
 def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
@@ -117,6 +135,7 @@ def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
     figures = {view: fetch(connection, view) for view in ("progress", "payments", "late_payments", "offline_lines")}
     figures["delivery_by_hospital"] = connection.sql("SELECT * FROM delivery_by_hospital").pl()
     figures["monthly"] = connection.sql("SELECT * FROM monthly").pl()
+    figures["report_check"] = fetch(connection, "report_check")
     (lines,) = connection.execute("SELECT count(*) FROM lines").fetchall()[0]
     connection.close()
     with transaction.atomic():
@@ -124,7 +143,27 @@ def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
         for model in (ProgressFigure, PaymentFigure, DeliveryFigure, OrderLineFigure, MonthlyFigure):
             model.objects.filter(snapshot=snapshot).delete()
         _store(snapshot, figures)
+        _check_reports(year, figures["report_check"])
     return snapshot
+
+
+def _check_reports(year: int, checks: pl.DataFrame) -> None:
+    """The 报量核对 figures onto the year's reports; a report not yet answered waits for a 说明 when flagged."""
+    found = {(row["hospital"], row["batch"], row["generic"]): row for row in checks.iter_rows(named=True)}
+    open_states = (DemandReport.Status.CLEAR, DemandReport.Status.EXPLAIN)
+    changed = []
+    for report in DemandReport.objects.filter(year=year).select_related("hospital", "batch"):
+        row = found.get((report.hospital.code, report.batch.name, report.generic))
+        report.last = row["last"] if row else None
+        report.change = row["change"] if row else None
+        report.dropped = bool(row and row["dropped"])
+        report.unreported_nonwinning = bool(row and row["unreported_nonwinning"])
+        if report.status in open_states:
+            report.status = DemandReport.Status.EXPLAIN if report.flagged else DemandReport.Status.CLEAR
+        changed.append(report)
+    DemandReport.objects.bulk_update(
+        changed, ["last", "change", "dropped", "unreported_nonwinning", "status"], batch_size=INSERT_BATCH
+    )
 
 
 def _store(snapshot: Snapshot, figures: dict[str, pl.DataFrame]) -> None:

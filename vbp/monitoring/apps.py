@@ -6,7 +6,8 @@ class MonitoringConfig(AppConfig):
     verbose_name = "采购使用监测"
 
     def ready(self) -> None:
-        from vbp.monitoring.importer import OrderLineImporter
+        from vbp.monitoring.importer import DemandReportImporter, OrderLineImporter
         from vbp.platformdata.importers import IMPORTERS
 
-        IMPORTERS.setdefault(OrderLineImporter.kind, OrderLineImporter)
+        for importer in (OrderLineImporter, DemandReportImporter):
+            IMPORTERS.setdefault(importer.kind, importer)

@@ -7,8 +7,9 @@ from django import forms
 from vbp.catalog.forms import HospitalQuery
 from vbp.catalog.models import Batch, Hospital
 from vbp.monitoring import store
+from vbp.monitoring.models import DemandReport
 from vbp.regions.models import Region
-from vbp.ui.forms import ALL, QueryForm
+from vbp.ui.forms import ALL, Form, QueryForm, TextField, VersionField, WholeNumberField
 
 
 class FigureQuery(HospitalQuery):
@@ -79,3 +80,45 @@ class BulletinQuery(QueryForm):
         if "city" in self.values:
             hospitals = hospitals.filter(city=self.values["city"])
         return hospitals
+
+
+class ReportQuery(FigureQuery):
+    """报量核对: by 带量批次, flag and state, then where the hospital is and its name."""
+
+    field_order = ["batch", "flag", "status", "city", "district", "name"]
+    flag = forms.ChoiceField(
+        label="预警",
+        required=False,
+        choices=[ALL, ("dropped", "降幅超20%"), ("unreported_nonwinning", "未报量仍采购非中选")],
+    )
+    status = forms.ChoiceField(label="状态", required=False, choices=[ALL, *DemandReport.Status.choices])
+
+    def filter(self, rows):
+        rows = super().filter(rows)
+        if "flag" in self.values:
+            rows = rows.filter(**{self.values["flag"]: True})
+        if "status" in self.values:
+            rows = rows.filter(status=self.values["status"])
+        return rows
+
+
+class ExplainForm(Form):
+    """说明 of a flagged report; after a return, with the new 报量."""
+
+    explanation = TextField(label="说明", max_length=2000, multiline=True)
+    reported = WholeNumberField(label="新的报量", required=False, max_value=10**15 - 1)
+    version = VersionField()
+
+
+class ReviewForm(Form):
+    """接受 or 退回 the hospital's 说明, with the bureau's 审核意见 (needed to return it)."""
+
+    decision = forms.ChoiceField(label="审核结果", choices=[("accept", "接受"), ("return", "退回")])
+    note = TextField(label="审核意见", max_length=2000, multiline=True, required=False)
+    version = VersionField()
+
+    def clean(self):
+        values = super().clean()
+        if values.get("decision") == "return" and not values.get("note"):
+            self.add_error("note", "退回时请填写审核意见")
+        return values

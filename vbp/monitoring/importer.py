@@ -8,6 +8,7 @@ previews, month by month, how many stored lines the file replaces. Writing store
 from __future__ import annotations
 
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -18,8 +19,9 @@ from vbp.catalog.models import Batch, Hospital
 from vbp.monitor.read import read_orders
 from vbp.monitor.schema import ORDER_COLUMNS, ORDER_LINES
 from vbp.monitoring import aggregate, store
+from vbp.monitoring.models import DemandReport
 from vbp.platformdata.fields import Column
-from vbp.platformdata.importers import Change, DryRun, Importer
+from vbp.platformdata.importers import Change, DryRun, Importer, RowError
 from vbp.platformdata.sheets import workbook_limits
 
 YES_NO = {"是": "是", "否": "否"}
@@ -100,4 +102,62 @@ class OrderLineImporter(Importer):
     def write_result(self, result: DryRun) -> None:
         replacement = store.replace_months(result.payload)
         for year in sorted({year for year, _ in replacement.months}):
+            aggregate.refresh(year)
+
+
+class DemandReportImporter(Importer):
+    """报量: a hospital's reported demand per batch and generic for a year, as the platform gives it."""
+
+    kind, title, sheet, model = "reports", "报量", "报量", DemandReport
+    key, key_columns = ("year", "hospital_id", "batch_id", "generic"), ("year", "hospital", "batch", "generic")
+    notes = (
+        "采购使用监测的报量（由平台提供）：每行为一家医疗机构一个带量批次一个药品通用名一个年度的报量；再次导入即更新。",
+        "上一年度实际采购量可空：空时按执行期开始前 365 天内的订单明细计算。",
+        "报量须有对应的约定采购量（该年度平台数据），报量核对用它的执行期。",
+    )
+    columns = (
+        Column("年度", "year", "integer", minimum=Decimal(2015), maximum=Decimal(2100)),
+        Column("医疗机构编码", "hospital", "code", max_length=30),
+        Column("带量批次", "batch"),
+        Column("药品通用名", "generic"),
+        Column("报量", "reported", "integer"),
+        Column("上一年度实际采购量", "last_year", "integer", required=False),
+    )
+
+    def prepare(self) -> None:
+        self.hospitals = dict(Hospital.objects.values_list("code", "pk"))
+        self.batches = dict(Batch.objects.values_list("name", "pk"))
+        self.agreed: dict[int, set[tuple]] = {}
+
+    def to_fields(self, values: dict) -> dict:
+        hospital_id = self.hospitals.get(values["hospital"])
+        if hospital_id is None:
+            raise RowError("医疗机构编码", f"没有医疗机构“{values['hospital']}”")
+        batch_id = self.batches.get(values["batch"])
+        if batch_id is None:
+            raise RowError("带量批次", f"没有带量批次“{values['batch']}”")
+        year = values["year"]
+        if year not in self.agreed:
+            keys = aggregate.agreements(year).select("hospital", "batch", "generic").iter_rows()
+            self.agreed[year] = set(keys)
+        if (values["hospital"], values["batch"], values["generic"]) not in self.agreed[year]:
+            raise RowError("药品通用名", f"{year} 年平台数据中没有该医疗机构该药品的约定采购量")
+        return {
+            "year": year,
+            "hospital_id": hospital_id,
+            "batch_id": batch_id,
+            "generic": values["generic"],
+            "reported": values["reported"],
+            "last_year": values["last_year"],
+        }
+
+    def write_result(self, result: DryRun) -> None:
+        """Write the reports; a changed one is checked afresh (its earlier 说明 stays on it), then the years'
+        figures are refreshed."""
+        super().write_result(result)
+        for fields in result.upserts:
+            DemandReport.objects.filter(**{name: fields[name] for name in self.key}).exclude(
+                status=DemandReport.Status.CLEAR
+            ).update(status=DemandReport.Status.CLEAR)
+        for year in sorted({fields["year"] for fields in result.upserts}):
             aggregate.refresh(year)

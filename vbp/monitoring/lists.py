@@ -5,11 +5,19 @@ from __future__ import annotations
 from fractions import Fraction
 
 from django.db.models import Sum
+from django.urls import reverse
 
 from vbp import permissions
 from vbp.monitoring import charts
-from vbp.monitoring.forms import DeliveryQuery, FigureQuery, ProgressQuery
-from vbp.monitoring.models import DeliveryFigure, OrderLineFigure, PaymentFigure, ProgressFigure, Snapshot
+from vbp.monitoring.forms import DeliveryQuery, FigureQuery, ProgressQuery, ReportQuery
+from vbp.monitoring.models import (
+    DeliveryFigure,
+    DemandReport,
+    OrderLineFigure,
+    PaymentFigure,
+    ProgressFigure,
+    Snapshot,
+)
 from vbp.ui.lists import Column, ListPage
 
 HOSPITAL_COLUMNS = (
@@ -164,3 +172,37 @@ class DeliveryList(FigureList):
             )
             .order_by("distributor")
         )
+
+
+def _report_url(report) -> str:
+    return reverse("monitoring:report", args=[report.pk])
+
+
+class ReportList(FigureList):
+    """报量核对: each report against last year's volume, the flags, and where its 说明 stands."""
+
+    title = "报量核对"
+    table_id = "reports"
+    model = DemandReport
+    query_form = ReportQuery
+    explanation = (
+        "变化率 = (报量 − 上一年度实际采购量) ÷ 上一年度实际采购量；降幅超过 20%，或报量为 0 却采购了非中选产品的，"
+        "医疗机构须提交说明，由医保部门接受或退回重报。"
+    )
+    order = ("hospital__code", "batch__cycle_start", "generic", "pk")
+    columns = (
+        *HOSPITAL_COLUMNS,
+        Column("带量批次", "batch.name"),
+        Column("药品通用名", "generic"),
+        Column("报量", "reported", kind="volume", total=True),
+        Column("上一年度实际采购量", "last", kind="volume", total=True),
+        Column("变化率", "change", kind="percent"),
+        Column("降幅超20%", "dropped", kind="yesno"),
+        Column("未报量仍采购非中选", "unreported_nonwinning", kind="yesno"),
+        Column("状态", "get_status_display", link=_report_url),
+    )
+
+    def figures(self):
+        reports = DemandReport.objects.visible_to(self.user)
+        year = reports.order_by("-year").values_list("year", flat=True).first()
+        return reports.filter(year=year) if year else reports.none()

@@ -9,6 +9,7 @@ def entries() -> tuple[Entry, ...]:
     return (
         Entry(MONITORING, "采购进度", "monitoring:progress", sees),
         Entry(MONITORING, "逾期回款", "monitoring:late_payments", sees),
+        Entry(MONITORING, "报量核对", "monitoring:reports", sees),
         Entry(MONITORING, "回款情况", "monitoring:payments", sees),
         Entry(MONITORING, "配送情况", "monitoring:delivery", sees),
         Entry(MONITORING, "线下采购", "monitoring:offline", sees),

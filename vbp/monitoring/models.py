@@ -126,3 +126,56 @@ class OrderLineFigure(Figure):
     class Meta:
         verbose_name = verbose_name_plural = "订单明细"
         indexes = [models.Index(fields=["snapshot", "kind"])]
+
+
+class DemandReport(models.Model):
+    """报量: a hospital's reported demand for a generic of a batch in a year, checked against last year (报量核对).
+
+    The figures (``last``, ``change``, the two flags) are the shared SQL's, refreshed with the year's monitoring
+    figures. A flagged report waits for the hospital's 说明 (待说明); the reviewing bureau accepts it (已接受) or
+    returns it (已退回) for a new report and 说明, which it then reviews again.
+    """
+
+    class Status(models.TextChoices):
+        CLEAR = "clear", "无需说明"
+        EXPLAIN = "explain", "待说明"
+        REVIEW = "review", "待审核"
+        ACCEPTED = "accepted", "已接受"
+        RETURNED = "returned", "已退回"
+
+    year = models.PositiveSmallIntegerField("年度")
+    hospital = models.ForeignKey("catalog.Hospital", verbose_name="医疗机构", on_delete=models.PROTECT)
+    batch = models.ForeignKey("catalog.Batch", verbose_name="带量批次", on_delete=models.PROTECT)
+    generic = models.CharField("药品通用名", max_length=100)
+    reported = models.BigIntegerField("报量")
+    last_year = models.BigIntegerField("上一年度实际采购量（填报）", null=True, blank=True)
+    last = models.BigIntegerField("上一年度实际采购量", null=True, blank=True)
+    change = models.DecimalField("变化率", **RATIO)
+    dropped = models.BooleanField("降幅超20%", default=False)
+    unreported_nonwinning = models.BooleanField("未报量仍采购非中选", default=False)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.CLEAR)
+    explanation = models.TextField("说明", blank=True)
+    explained_at = models.DateTimeField("说明时间", null=True, blank=True)
+    review_note = models.TextField("审核意见", blank=True)
+    reviewer = models.ForeignKey(
+        "accounts.User", verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    scope_path = "hospital__"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["year", "hospital", "batch", "generic"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "hospital", "batch", "generic"], name="unique_demand_report")
+        ]
+        verbose_name = verbose_name_plural = "报量"
+
+    def __str__(self) -> str:
+        return f"{self.hospital} {self.batch} {self.generic} {self.year}年报量"
+
+    @property
+    def flagged(self) -> bool:
+        return self.dropped or self.unreported_nonwinning

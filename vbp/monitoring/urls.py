@@ -10,4 +10,8 @@ urlpatterns = [
     path("delivery/", views.delivery, name="delivery"),
     path("offline/", views.offline, name="offline"),
     path("bulletin/", views.quarterly_bulletin, name="bulletin"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<id:pk>/", views.report_detail, name="report"),
+    path("reports/<id:pk>/explain/", views.report_explain, name="report_explain"),
+    path("reports/<id:pk>/review/", views.report_review, name="report_review"),
 ]

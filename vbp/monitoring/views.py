@@ -3,21 +3,92 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from vbp import permissions
+from vbp.monitoring import services
 from vbp.monitoring.bulletin import bulletin
-from vbp.monitoring.forms import BulletinQuery
-from vbp.monitoring.lists import DeliveryList, LatePaymentList, OfflinePurchaseList, PaymentList, ProgressList
+from vbp.monitoring.forms import BulletinQuery, ExplainForm, ReviewForm
+from vbp.monitoring.lists import (
+    DeliveryList,
+    LatePaymentList,
+    OfflinePurchaseList,
+    PaymentList,
+    ProgressList,
+    ReportList,
+)
+from vbp.monitoring.models import DemandReport
 from vbp.ui.export import PERCENT, export_workbook
 from vbp.ui.templatetags.vbp_format import percent
-from vbp.ui.views import page
+from vbp.ui.views import Lookup, page
 
 progress = ProgressList.as_view()
 late_payments = LatePaymentList.as_view()
 payments = PaymentList.as_view()
 delivery = DeliveryList.as_view()
 offline = OfflinePurchaseList.as_view()
+reports = ReportList.as_view()
+REPORT = Lookup(DemandReport, "pk", related=("hospital", "batch", "reviewer"))
+
+
+@page(permissions.sees_business_data, report=REPORT)
+def report_detail(request, report: DemandReport):
+    """One report: its figures, the hospital's 说明 and the bureau's review, and the form the user may send."""
+    return render(request, "monitoring/report_detail.html", _report_context(request, report))
+
+
+@page(permissions.sees_business_data, report=REPORT)
+@require_POST
+def report_explain(request, report: DemandReport):
+    if not permissions.explains_demand_report(request.user, report.hospital):
+        raise Http404
+    form = ExplainForm(request.POST)
+    if form.is_valid():
+        values = form.cleaned_data
+        try:
+            services.explain(request.user, report, values["explanation"], values["reported"], version=values["version"])
+        except services.ReportRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "说明已提交，待医保部门审核。")
+            return redirect("monitoring:report", pk=report.pk)
+    report.refresh_from_db()
+    return render(request, "monitoring/report_detail.html", _report_context(request, report, explain=form))
+
+
+@page(permissions.sees_business_data, report=REPORT)
+@require_POST
+def report_review(request, report: DemandReport):
+    if not permissions.reviews_demand_report(request.user, report.hospital):
+        raise Http404
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        values = form.cleaned_data
+        accept = values["decision"] == "accept"
+        try:
+            services.review(request.user, report, accept, values["note"], version=values["version"])
+        except services.ReportRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "已接受说明。" if accept else "已退回，待医疗机构重新报量并说明。")
+            return redirect("monitoring:report", pk=report.pk)
+    report.refresh_from_db()
+    return render(request, "monitoring/report_detail.html", _report_context(request, report, review=form))
+
+
+def _report_context(request, report: DemandReport, explain=None, review=None) -> dict:
+    user, status = request.user, DemandReport.Status
+    context = {"report": report, "title": f"报量核对：{report.hospital.name} {report.generic}"}
+    if permissions.explains_demand_report(user, report.hospital) and report.status in services.EXPLAINABLE:
+        context["explain"] = explain or ExplainForm(initial={"version": report.version})
+        context["returned"] = report.status == status.RETURNED
+    if permissions.reviews_demand_report(user, report.hospital) and report.status == status.REVIEW:
+        context["review"] = review or ReviewForm(initial={"version": report.version})
+    return context
+
 
 HOSPITAL_HEADERS = (
     "地市",

@@ -37,6 +37,7 @@ ORDER: dict[str, tuple[str, ...]] = {
     WUHAN: ("assessment:offline_batches", "funding:surplus", "appeals:list"),
     MONITORING: (
         "monitoring:progress",
+        "monitoring:reports",
         "monitoring:late_payments",
         "monitoring:payments",
         "monitoring:delivery",
