@@ -50,6 +50,8 @@ def confirmed(page: Page, button: str, scope=None) -> None:
         dialog.accept()
 
     page.once("dialog", accept)
+    # site.js (deferred) asks; a page whose message is already shown may not have run it yet on a slow machine
+    page.wait_for_load_state("load")
     (scope or page).get_by_role("button", name=button, exact=True).click()
     page.wait_for_load_state()
     assert asked and "不能修改" in asked[0], asked  # it says the step is final

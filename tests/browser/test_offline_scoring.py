@@ -73,6 +73,7 @@ def test_the_district_bureau_scores_offline_and_sees_the_stored_ratios(page: Pag
 
     dialogs = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.wait_for_load_state("load")  # site.js, deferred, is what asks
     page.get_by_role("button", name="确认导入").click()
     expect(page.locator(".messages")).to_contain_text(
         f"已导入 {len(hospitals)} 家医疗机构 {sum(products.values())} 个品种的医保考核评分"

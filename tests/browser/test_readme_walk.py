@@ -42,6 +42,7 @@ def with_ok(page: Page, button) -> None:
         dialog.accept()
 
     page.once("dialog", accept)
+    page.wait_for_load_state("load")  # site.js, deferred, is what asks
     button.click()
     page.wait_for_load_state()
     assert asked, "the button did not ask before a final step"

@@ -81,6 +81,7 @@ def test_the_hospital_fills_attaches_previews_saves_and_submits_its_self_assessm
 
     dialogs = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.wait_for_load_state("load")  # site.js, deferred, is what asks
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_text("自评已提交，等待医保部门审核。")).to_be_visible()
     assert dialogs == ["提交后不能修改，确定提交？"]
