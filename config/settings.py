@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "vbp.appeals",
     "vbp.notices",
     "vbp.monitoring",
+    "vbp.supervision",
     "vbp.ui",
     "vbp.web",
     "vbp.api",

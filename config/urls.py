@@ -14,6 +14,7 @@ urlpatterns = [
     path("funding/", include("vbp.funding.urls")),
     path("appeals/", include("vbp.appeals.urls")),
     path("monitoring/", include("vbp.monitoring.urls")),
+    path("supervision/", include("vbp.supervision.urls")),
     path("notices/", include("vbp.notices.urls")),
     path("audit/", include("vbp.audit.urls")),
     path("api/", include("vbp.api.urls")),

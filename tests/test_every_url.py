@@ -147,6 +147,47 @@ def report_kwargs(status: str = "explain") -> dict:
     return {"pk": report.pk}
 
 
+def distributor() -> dict:
+    from vbp.supervision.models import Distributor
+
+    found = Distributor.objects.filter(name="国药控股山西有限公司").first()
+    if found is None:
+        found = Distributor.objects.create(
+            name="国药控股山西有限公司", updated_by=User.objects.get(username="demo_province")
+        )
+    return {"pk": found.pk}
+
+
+def issue_kwargs() -> dict:
+    """demo_hospital's 供应问题反馈, open."""
+    from vbp.supervision import services as supervision
+
+    user = User.objects.get(username="demo_hospital")
+    values = {
+        "distributor_id": distributor()["pk"],
+        "batch": Batch.objects.get(name="国家第一批集中带量采购"),
+        "generic": "阿托伐他汀钙片",
+        "happened_on": "2024-03-01",
+        "description": "已下单十天未配送。",
+    }
+    return {"pk": supervision.report_issue(user, values).pk}
+
+
+def interview_kwargs(attachment: bool = False) -> dict:
+    """demo_city's 约谈督导 of demo_hospital, with a PDF attached."""
+    from vbp.supervision import services as supervision
+
+    city = User.objects.get(username="demo_city")
+    values = {
+        "hospital": User.objects.get(username="demo_hospital").hospital,
+        "held_on": "2024-10-15",
+        "reason": "采购进度低于序时进度。",
+        "participants": "市医保局、医院药剂科",
+    }
+    interview = supervision.record_interview(city, values, [SimpleUploadedFile("约谈记录.pdf", b"%PDF-1.4\n%%EOF\n")])
+    return {"pk": interview.attachments.get().pk if attachment else interview.pk}
+
+
 def funding_kwargs(**extra) -> dict:
     """demo_hospital's page of the year: its assessment (reviewed_assessment) exists, so its amount page does."""
     reviewed_assessment()
@@ -187,6 +228,8 @@ def token_kwargs() -> dict:
     return {"pk": token.pk}
 
 
+BUREAU_USERS = ["demo_province", "demo_city", "demo_city2", "demo_district"]
+SUPERVISED = [*BUREAU_USERS, "demo_hospital", "demo_hospital2"]  # bureaus and hospitals; not the remote platform
 VISIT_KEEPERS = ["demo_province", "demo_city", "demo_city2", "demo_platform", "demo_hospital", "demo_hospital2"]
 THE_HOSPITALS_VISIT_KEEPERS = ["demo_city", "demo_hospital"]  # demo_hospital is in 太原市, not province-direct
 AMOUNT_READERS = ["demo_province", "demo_city", "demo_city2", "demo_district", "demo_hospital", "demo_hospital2"]
@@ -220,6 +263,24 @@ PAGES = {
     "monitoring:offline": Page(BUSINESS),
     "monitoring:bulletin": Page(BUSINESS),
     "monitoring:reports": Page(BUSINESS),
+    "supervision:distributors": Page(BUREAU_USERS),
+    "supervision:distributor_new": Page(BUREAU_USERS),
+    "supervision:distributor": Page(BUREAU_USERS, kwargs=distributor),
+    "supervision:issues": Page(SUPERVISED),
+    "supervision:issue_new": Page(["demo_hospital", "demo_hospital2"]),
+    "supervision:issue": Page(["demo_province", "demo_city", "demo_district", "demo_hospital"], kwargs=issue_kwargs),
+    # posted empty, the form comes back with its errors; the hospital's bureaus (and the province) follow it up
+    "supervision:issue_follow_up": Page(
+        ["demo_province", "demo_city", "demo_district"], method="post", kwargs=issue_kwargs
+    ),
+    "supervision:interviews": Page(SUPERVISED),
+    "supervision:interview_new": Page(BUREAU_USERS),
+    "supervision:interview": Page(
+        ["demo_province", "demo_city", "demo_district", "demo_hospital"], kwargs=interview_kwargs
+    ),
+    "supervision:attachment": Page(
+        ["demo_province", "demo_city", "demo_district", "demo_hospital"], kwargs=lambda: interview_kwargs(True)
+    ),
     "monitoring:report": Page(
         ["demo_province", "demo_city", "demo_district", "demo_hospital"], kwargs=report_kwargs
     ),  # the hospital's, and the bureaus over it

@@ -246,3 +246,32 @@ def explains_demand_report(user, hospital) -> bool:
 def reviews_demand_report(user, hospital) -> bool:
     """The bureau that reviews the hospital's assessment accepts or returns its 说明."""
     return reviews_hospital(user, hospital)
+
+
+def keeps_distributors(user) -> bool:
+    """配送企业档案: the bureaus read and keep the register."""
+    return has_role(user, *BUREAUS)
+
+
+def reports_supply_issue(user, hospital=None) -> bool:
+    """供应问题反馈: a hospital reports for itself."""
+    return (
+        has_role(user, Role.HOSPITAL)
+        and bool(user.hospital_id)
+        and (hospital is None or hospital.pk == user.hospital_id)
+    )
+
+
+def handles_supply_issue(user, hospital) -> bool:
+    """The hospital's bureau follows the issue up: the one reviewing it, or the province."""
+    return has_role(user, Role.PROVINCE) or reviews_hospital(user, hospital)
+
+
+def has_supervision_pages(user) -> bool:
+    """供应问题反馈 and 约谈督导: the bureaus and the hospitals (about themselves)."""
+    return has_role(user, *BUREAUS, Role.HOSPITAL)
+
+
+def records_interviews(user) -> bool:
+    """约谈督导 records are kept by the bureaus."""
+    return has_role(user, *BUREAUS) and bool(user.region_id)

@@ -20,7 +20,10 @@ REVIEW = [
     "集采任务完成情况评分查看",
 ]
 WUHAN = ["结余测算数据上报", "医疗机构结余金额", "申诉管理"]
-MONITORING = ["采购进度", "报量核对", "逾期回款", "回款情况", "配送情况", "线下采购", "季度通报"]  # every business role
+FIGURES = ["采购进度", "报量核对", "逾期回款", "回款情况", "配送情况", "线下采购"]  # every business role
+MONITORING = [*FIGURES, "配送企业档案", "供应问题反馈", "约谈督导", "季度通报"]  # the bureaus'
+HOSPITAL_MONITORING = [*FIGURES, "供应问题反馈", "约谈督导", "季度通报"]
+PLATFORM_MONITORING = [*FIGURES, "季度通报"]
 MENUS = {
     "demo_province": [
         "首页",
@@ -63,7 +66,7 @@ MENUS = {
         "通知公告",
         "省内异地参保患者住院人次维护",
         "参保患者住院人次及占比查询",
-        *MONITORING,
+        *PLATFORM_MONITORING,
         "医疗机构",
         "平台数据",
     ],
@@ -76,7 +79,7 @@ MENUS = {
         "集采任务完成情况评分查看",
         "医疗机构上一年度住院总人次填报",
         "申诉管理",
-        *MONITORING,
+        *HOSPITAL_MONITORING,
         "医疗机构",
         "平台数据",
     ],

@@ -18,6 +18,7 @@ from vbp.catalog import menu as catalog_menu
 from vbp.funding import menu as funding_menu
 from vbp.monitoring import menu as monitoring_menu
 from vbp.platformdata import menu as platformdata_menu
+from vbp.supervision import menu as supervision_menu
 from vbp.ui.menu import ORDER, TOP, Entry
 from vbp.web import menu as shell_menu
 
@@ -27,6 +28,7 @@ AREAS = (
     funding_menu,
     appeals_menu,
     monitoring_menu,
+    supervision_menu,
     catalog_menu,
     platformdata_menu,
     accounts_menu,
