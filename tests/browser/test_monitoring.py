@@ -50,6 +50,8 @@ def test_the_province_imports_order_lines_and_reads_progress_charts_and_tables(p
 
     menu(page, "配送情况")
     expect(page.locator("[data-chart='chart-delivery-data']")).to_have_attribute("data-rendered", "true")
+    expect(page.locator("[data-chart='chart-delivery-level-data']")).to_have_attribute("data-rendered", "true")
+    expect(page.locator("#chart-delivery-level-table")).to_contain_text("三级甲等")
     menu(page, "逾期回款")
     expect(page.locator("[data-chart='chart-late-data']")).to_have_attribute("data-rendered", "true")
     for entry, table in (("报量核对", "#list-reports"), ("回款情况", "#list-payments"), ("线下采购", "#list-offline")):

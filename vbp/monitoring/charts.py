@@ -16,6 +16,7 @@ from fractions import Fraction
 from django.db.models import Count, Sum
 
 from vbp.accounts.models import Role
+from vbp.catalog.models import Hospital
 from vbp.monitoring.models import DeliveryFigure, MonthlyFigure, OrderLineFigure, ProgressFigure, Snapshot
 
 MAX_BARS = 30
@@ -135,5 +136,25 @@ def delivery_by_distributor(user, snapshot: Snapshot) -> Chart:
     chart.series = [
         ("配送率", [Fraction(totals[name][1], totals[name][0]) for name in names]),
         ("48小时内配送率", [Fraction(totals[name][2], totals[name][0]) for name in names]),
+    ]
+    return chart
+
+
+def delivery_by_level(user, snapshot: Snapshot) -> Chart:
+    """配送率 and 48小时内配送率 per hospital level (seed 003 §2: supply unequal between levels of hospital)."""
+    rows = (
+        DeliveryFigure.objects.visible_to(user)
+        .filter(snapshot=snapshot)
+        .values("hospital__level")
+        .annotate(lines=Sum("line_count"), delivered=Sum("delivered_count"), fast=Sum("within_48h"))
+        .order_by("hospital__level")
+    )
+    labels = dict(Hospital.Level.choices)
+    found = [row for row in rows if row["lines"]]
+    chart = Chart("chart-delivery-level", "不同等级医疗机构配送率", "医院等级")
+    chart.categories = [labels.get(row["hospital__level"], row["hospital__level"]) for row in found]
+    chart.series = [
+        ("配送率", [Fraction(row["delivered"], row["lines"]) for row in found]),
+        ("48小时内配送率", [Fraction(row["fast"], row["lines"]) for row in found]),
     ]
     return chart

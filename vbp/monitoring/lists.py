@@ -151,7 +151,7 @@ class DeliveryList(FigureList):
 
     title = "配送情况"
     table_id = "delivery"
-    charts = (charts.delivery_by_distributor,)
+    charts = (charts.delivery_by_distributor, charts.delivery_by_level)
     model = DeliveryFigure
     query_form = DeliveryQuery
     explanation = "配送率 = 已配送订单行数 ÷ 订单行数；48小时内配送率 = 下单后 2 天内配送的订单行数 ÷ 订单行数。"
