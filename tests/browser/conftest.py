@@ -143,3 +143,13 @@ def menu(page: Page, label: str) -> None:
         nav(page).locator("details.group").filter(has=hidden).locator("summary").click()
     link.click()
     expect(page.locator("h1")).to_be_visible()
+
+
+def answered(page: Page, asked: list, seconds: float = 10) -> list:
+    """``asked`` once the page's question has reached the test: Playwright hands a dialog to its handler only
+    while the test waits on the browser, and a click returns before that, so wait (briefly) for it."""
+    for _ in range(int(seconds * 20)):
+        if asked:
+            break
+        page.wait_for_timeout(50)
+    return asked

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import answered
 from vbp.catalog.models import Batch, Hospital
 from vbp.funding.models import AmountSheet
 
@@ -53,8 +54,8 @@ def confirmed(page: Page, button: str, scope=None) -> None:
     # site.js (deferred) asks; a page whose message is already shown may not have run it yet on a slow machine
     page.wait_for_load_state("load")
     (scope or page).get_by_role("button", name=button, exact=True).click()
+    assert answered(page, asked) and "不能修改" in asked[0], asked  # it says the step is final
     page.wait_for_load_state()
-    assert asked and "不能修改" in asked[0], asked  # it says the step is final
 
 
 def sign_in_as(page: Page, login, username: str, password: str = "demo2024!") -> None:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import menu
+from tests.browser.conftest import answered, menu
 from vbp.catalog.models import Hospital
 from vbp.funding import services
 from vbp.funding.models import AmountSheet, Recalculation
@@ -44,8 +44,8 @@ def with_ok(page: Page, button) -> None:
     page.once("dialog", accept)
     page.wait_for_load_state("load")  # site.js, deferred, is what asks
     button.click()
+    assert answered(page, asked), "the button did not ask before a final step"
     page.wait_for_load_state()
-    assert asked, "the button did not ask before a final step"
 
 
 def typed(page: Page, label: str, value: str) -> None:

@@ -109,6 +109,6 @@ def test_at_the_bench_scale_reviewed_only_reviews_the_walk(monkeypatch):
     )
     monkeypatch.setitem(generate.SCALES, "bench", small)  # the bench scale's branch, without its million records
     out = StringIO()
-    call_command("load_demo", "--scale", "bench", "--reviewed", stdout=out)
+    call_command("load_demo", "--scale", "bench", "--reviewed", "--orders", "0", stdout=out)
     assert "考核周期中途的演示数据只在 demo 规模载入" in out.getvalue()
     assert Assessment.objects.count() == 2 and not Notice.objects.exists() and not PayRatio.objects.exists()

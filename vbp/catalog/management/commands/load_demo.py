@@ -12,6 +12,7 @@ from vbp.demo.province import DATA_YEAR, DEMO_ACCOUNT_TABLE, DEMO_PASSWORD
 from vbp.regions.models import Region
 
 MAX_ORDERS = 20_000_000
+BENCH_LINES = 10_000_000  # the monitoring benchmarks' year of order lines
 
 
 class Command(BaseCommand):
@@ -44,7 +45,10 @@ class Command(BaseCommand):
             "--orders",
             type=int,
             default=None,
-            help="采购使用监测的订单明细行数（默认：--reviewed 时 50 万行，否则不载入）",
+            help=(
+                "采购使用监测的订单明细行数（默认：demo 规模加 --reviewed 时 50 万行，bench 规模 1000 万行，"
+                "否则不载入）"
+            ),
         )
 
     def handle(self, *args, scale, seed, if_empty, reviewed=False, orders=None, **options):
@@ -70,7 +74,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("考核周期中途的演示数据只在 demo 规模载入。")
         if orders is None:
-            orders = DEMO_LINES if reviewed and scale == "demo" else 0
+            orders = BENCH_LINES if scale == "bench" else DEMO_LINES if reviewed else 0
         if orders:
             stored = load_demo_orders(orders, seed)
             self.stdout.write(f"采购使用监测：{DATA_YEAR} 年订单明细 {stored:,} 行，监测日期 {ORDERS_AS_OF:%Y-%m-%d}。")
