@@ -9,6 +9,7 @@ which is dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -38,9 +39,13 @@ from vbp.monitor.schema import (
 
 MAX_TEXT = 100
 AMOUNT_TYPE = pl.Decimal(18, 2)
-_INTEGER = rf"^\d{{1,{MAX_INTEGER_DIGITS}}}(\.0+)?$"
-_AMOUNT = rf"^\d{{1,{MAX_AMOUNT_DIGITS}}}(\.\d{{1,2}})?$"
-_DATE = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+# ASCII digits only: a regular expression's \d would also take full-width and other scripts' digits
+_INTEGER = rf"^[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.0+)?$"
+_AMOUNT = rf"^[0-9]{{1,{MAX_AMOUNT_DIGITS}}}(\.[0-9]{{1,2}})?$"
+_DATE = r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
+# control characters (a text cell may not hold them), and the invisible marks a text of nothing else is empty with
+_CONTROL = "[\x00-\x1f\x7f-\x9f]"
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
 
 
 @dataclass
@@ -66,7 +71,7 @@ def read(path: Path) -> Inputs:
             typed[name] = None
             continue
         found = len(problems)
-        typed[name] = _typed(sheet, columns, key, problems)
+        typed[name] = _typed(sheet, columns, key, problems, workbook=Path(path).is_file())
         if typed[name] is not None and len(problems) == found and name in ROW_CHECKS:
             ROW_CHECKS[name](sheet, typed[name], problems)
     if not problems and typed[REPORTS] is not None:
@@ -95,7 +100,7 @@ def read_orders(path: Path, file_name: str, limits: WorkbookLimits = OFFLINE_LIM
     problems = [_named(problem, path, file_name) for problem in problems]
     if problems:
         raise InputError(problems)
-    typed = _typed(sheet, columns, key, problems)
+    typed = _typed(sheet, columns, key, problems, workbook=suffix in (".xlsx", ".xlsm"))
     if typed is not None and not problems:
         _check_orders(sheet, typed, problems)
     if problems:
@@ -110,7 +115,7 @@ def _named(problem: Problem, path: Path, file_name: str) -> Problem:
     return problem
 
 
-def _typed(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, ...], problems: list[Problem]):
+def _typed(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, ...], problems: list[Problem], workbook: bool):
     """The sheet's typed frame (a bad cell null), its bad cells and repeated keys added to ``problems``.
 
     One pass types every column at once by its quick path (plain digits, ISO dates); the few cells it
@@ -135,19 +140,19 @@ def _typed(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, ...], p
     )
     for column in present:
         if unread[column.name][0]:
-            typed = _reread(frame, typed, column)
+            typed = _reread(frame, typed, column, workbook)
     _report_bad_cells(sheet, frame, typed, present, problems)
     _check_duplicates(sheet, typed, columns, key, problems)  # a bad cell is null: repeated keys are still found
     return typed
 
 
-def _reread(frame: pl.DataFrame, typed: pl.DataFrame, column: Column) -> pl.DataFrame:
+def _reread(frame: pl.DataFrame, typed: pl.DataFrame, column: Column, workbook: bool) -> pl.DataFrame:
     """``typed`` with the cells of ``column`` its quick path could not read read again by the full rules."""
     raw = pl.col(column.header)
     unread = pl.concat([frame.select(raw), typed], how="horizontal").filter(
         pl.col(column.name).is_null() & raw.is_not_null()
     )
-    again = unread.select(pl.col(ROW), _value(raw, column).alias(column.name)).drop_nulls(column.name)
+    again = unread.select(pl.col(ROW), _value(raw, column, workbook).alias(column.name)).drop_nulls(column.name)
     if again.is_empty():
         return typed
     return typed.update(again, on=ROW, how="left")
@@ -168,7 +173,7 @@ def _report_bad_cells(
         for row, text in both.filter(flag).select(ROW, column.header).iter_rows():
             message = "不能为空" if text is None else f"应为{column.expected}，实为“{_shown(text)}”"
             if text is not None and column.kind == "text":
-                message = f"不能超过 {MAX_TEXT} 个字"
+                message = _text_problem(text)
             problems.append(Problem(*sheet.locate(row), sheet.place(column.header), message))
 
 
@@ -207,27 +212,29 @@ def _quick(raw: pl.Expr, column: Column) -> pl.Expr:
     return _value(raw, column)
 
 
-def _value(raw: pl.Expr, column: Column) -> pl.Expr:
+def _value(raw: pl.Expr, column: Column, workbook: bool = False) -> pl.Expr:
     """The typed value of a cell by the full rules, null when it is empty or bad (the caller tells which)."""
     if column.kind == "text":
-        return pl.when(raw.str.len_chars() <= MAX_TEXT).then(raw)
+        visible = raw.str.replace_all(_INVISIBLE, "").str.len_chars() > 0
+        return pl.when(visible & (raw.str.len_chars() <= MAX_TEXT) & ~raw.str.contains(_CONTROL)).then(raw)
     if column.kind == "yes_no":
         return pl.when(raw == YES).then(True).when(raw == NO).then(False)
     if column.kind == "method":  # true: bought offline (线下)
         return pl.when(raw == OFFLINE).then(True).when(raw == ONLINE).then(False)
     if column.kind == "date":
         parts = raw.str.extract_groups(_DATE)
-        year = parts.struct.field("1").cast(pl.Int32)
-        date = pl.date(year, parts.struct.field("2").cast(pl.Int8), parts.struct.field("3").cast(pl.Int8))
+        year = parts.struct.field("1").cast(pl.Int32, strict=False)
+        month = parts.struct.field("2").cast(pl.Int8, strict=False)
+        date = pl.date(year, month, parts.struct.field("3").cast(pl.Int8, strict=False))
         valid = year.is_between(EARLIEST_YEAR, LATEST_YEAR) & _valid_day(parts)
         return pl.when(valid).then(date)
     plain = raw.str.replace_all(r"[,，\s]", "")
     pattern = _INTEGER if column.kind == "integer" else _AMOUNT
-    # a number cell of a workbook arrives as the double's shortest text; Excel shows it with 15 digits
-    text = pl.when(plain.str.contains(pattern)).then(plain).otherwise(displayed_text(plain))
-    text = pl.when(text.str.contains(pattern)).then(text)
+    text = pl.when(plain.str.contains(pattern)).then(plain)
+    if workbook:  # a number cell arrives as the double's shortest text; it counts as the 15 digits Excel shows
+        text = pl.coalesce(text, pl.when(displayed_text(plain).str.contains(pattern)).then(displayed_text(plain)))
     if column.kind == "integer":
-        return text.str.replace(r"\.0+$", "").cast(pl.Int64)
+        return text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
     return text.str.to_decimal(scale=2).cast(AMOUNT_TYPE)
 
 
@@ -245,6 +252,15 @@ def _valid_day(parts: pl.Expr) -> pl.Expr:
         .otherwise(31)
     )
     return month.is_between(1, 12) & day.is_between(1, last)
+
+
+def _text_problem(text: str) -> str:
+    """Why a text cell will not do."""
+    if not re.sub(_INVISIBLE, "", text):
+        return "不能为空（只有不可见字符）"
+    if re.search(_CONTROL, text):
+        return "不能含有控制字符（如空字符、换行符），请删除后重试"
+    return f"不能超过 {MAX_TEXT} 个字"
 
 
 def _shown(text: str) -> str:

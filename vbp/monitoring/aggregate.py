@@ -9,6 +9,8 @@ figures replace the year's rows in one transaction.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -86,12 +88,16 @@ def agreements(year: int) -> pl.DataFrame:
     return pl.DataFrame(records, schema=schema, orient="row")
 
 
-def figures_of(year: int, as_of: datetime.date, hospitals: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+def figures_of(
+    year: int, as_of: datetime.date, hospitals: list[str] | None = None, files_of: FilesOf | None = None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with every figure's view (figures.sql) over the year's stored lines and agreements, as of
-    ``as_of``; with ``hospitals`` (codes), over those hospitals' only."""
+    ``as_of``; with ``hospitals`` (codes), over those hospitals' only; with ``files_of``, over the files it names
+    for a year (an import's, before they are stored) instead of the store's."""
+    files_of = files_of or _stored_files_of
     connection = connect()
-    _register_year(connection, "stored_orders", year)
-    _register_year(connection, "stored_previous", year - 1)
+    _register_year(connection, "stored_orders", files_of(year))
+    _register_year(connection, "stored_previous", files_of(year - 1))
     agreed = agreements(year)
     if hospitals is None:
         connection.execute("CREATE TEMP VIEW orders AS SELECT * FROM stored_orders")
@@ -109,9 +115,16 @@ def figures_of(year: int, as_of: datetime.date, hospitals: list[str] | None = No
     return connection
 
 
-def _register_year(connection: duckdb.DuckDBPyConnection, name: str, year: int) -> None:
-    """The stored order lines of ``year`` as the relation ``name`` (empty when there are none)."""
-    files = [str(path) for path in store.stored_files() if path.parent.parent.name == f"year={year}"]
+FilesOf = Callable[[int], list[Path]]
+
+
+def _stored_files_of(year: int) -> list[Path]:
+    return [path for path in store.stored_files() if path.parent.parent.name == f"year={year}"]
+
+
+def _register_year(connection: duckdb.DuckDBPyConnection, name: str, paths: list[Path]) -> None:
+    """Order lines of these Parquet files as the relation ``name`` (empty when there are none)."""
+    files = [str(path) for path in paths]
     if files:
         listed = ", ".join("'" + file.replace("'", "''") + "'" for file in files)
         connection.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
@@ -128,10 +141,11 @@ def demand_reports(year: int, hospitals: list[str] | None = None) -> pl.DataFram
     return pl.DataFrame(list(rows), schema=EMPTY_REPORTS.schema, orient="row")
 
 
-def refresh(year: int, as_of: datetime.date | None = None) -> Snapshot:
-    """Compute the year's figures as of ``as_of`` (default: ``default_as_of``) and store them."""
+def refresh(year: int, as_of: datetime.date | None = None, files_of: FilesOf | None = None) -> Snapshot:
+    """Compute the year's figures as of ``as_of`` (default: ``default_as_of``) and store them; over ``files_of``'s
+    files when given (an import's staged months, checked before the store changes)."""
     as_of = as_of or default_as_of(year)
-    connection = figures_of(year, as_of)
+    connection = figures_of(year, as_of, files_of=files_of)
     figures = {view: fetch(connection, view) for view in ("progress", "payments", "late_payments", "offline_lines")}
     figures["delivery_by_hospital"] = connection.sql("SELECT * FROM delivery_by_hospital").pl()
     figures["monthly"] = connection.sql("SELECT * FROM monthly").pl()
@@ -152,7 +166,9 @@ def _check_reports(year: int, checks: pl.DataFrame) -> None:
     found = {(row["hospital"], row["batch"], row["generic"]): row for row in checks.iter_rows(named=True)}
     open_states = (DemandReport.Status.CLEAR, DemandReport.Status.EXPLAIN)
     changed = []
+    fields = ["last", "change", "dropped", "unreported_nonwinning", "status"]
     for report in DemandReport.objects.filter(year=year).select_related("hospital", "batch"):
+        before = [getattr(report, name) for name in fields]
         row = found.get((report.hospital.code, report.batch.name, report.generic))
         report.last = row["last"] if row else None
         report.change = row["change"] if row else None
@@ -160,10 +176,10 @@ def _check_reports(year: int, checks: pl.DataFrame) -> None:
         report.unreported_nonwinning = bool(row and row["unreported_nonwinning"])
         if report.status in open_states:
             report.status = DemandReport.Status.EXPLAIN if report.flagged else DemandReport.Status.CLEAR
-        changed.append(report)
-    DemandReport.objects.bulk_update(
-        changed, ["last", "change", "dropped", "unreported_nonwinning", "status"], batch_size=INSERT_BATCH
-    )
+        if [getattr(report, name) for name in fields] != before:  # what a page showed of it is stale now
+            report.version += 1
+            changed.append(report)
+    DemandReport.objects.bulk_update(changed, [*fields, "version"], batch_size=INSERT_BATCH)
 
 
 def _store(snapshot: Snapshot, figures: dict[str, pl.DataFrame]) -> None:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+from django.db.models import F
+from django.utils import timezone
 
 from vbp.calc.problems import InputError, Problem
 from vbp.calc.reader import ROW
@@ -27,6 +29,8 @@ from vbp.platformdata.sheets import workbook_limits
 YES_NO = {"是": "是", "否": "否"}
 METHODS = {"线上": "线上", "线下": "线下"}
 MAX_LISTED = 1000  # unknown hospitals or batches: the first this many rows named, then a count of the rest
+MAX_SUMMED_VOLUME = 2.0**62  # below what the figure tables' 64-bit integers hold, with room to spare
+MAX_SUMMED_AMOUNT = 1e17  # yuan: the figure tables keep 18 digits before the point
 
 
 def _template_column(column) -> Column:
@@ -40,6 +44,16 @@ def _template_column(column) -> Column:
         "date": {"kind": "date"},
     }
     return Column(column.header, column.name, required=column.required, **kinds[column.kind])
+
+
+def _listed(rows: pl.DataFrame, header: str, says) -> list[Problem]:
+    """A problem per row of (ROW, value) at the column ``header``: the first MAX_LISTED, then how many more."""
+    index = [column.header for column in ORDER_COLUMNS].index(header)
+    place = f"{'ABCDEFGHIJKLMN'[index]}（{header}）"
+    problems = [Problem(ORDER_LINES, row, place, says(value)) for row, value in rows.head(MAX_LISTED).iter_rows()]
+    if rows.height > MAX_LISTED:
+        problems.append(Problem(ORDER_LINES, None, place, f"另有 {rows.height - MAX_LISTED} 行同样的问题"))
+    return problems
 
 
 class OrderLineImporter(Importer):
@@ -62,7 +76,7 @@ class OrderLineImporter(Importer):
             except InputError as error:
                 return DryRun(problems=error.problems)
         result = DryRun(total_rows=frame.height)
-        result.problems = self._unknown(frame)
+        result.problems = self._unknown(frame) + self._future(frame) or self._too_large(frame)
         if result.problems:
             return result
         lines = frame.drop(ROW)
@@ -99,10 +113,69 @@ class OrderLineImporter(Importer):
                 )
         return problems
 
+    def _future(self, frame: pl.DataFrame) -> list[Problem]:
+        """Dates after today: nothing has been ordered, delivered, received or paid tomorrow (a typo, 2204 for 2024)."""
+        today = timezone.localdate()
+        problems = []
+        for header, name in (
+            ("下单日期", "ordered"),
+            ("配送日期", "delivered"),
+            ("入库日期", "received"),
+            ("支付日期", "paid"),
+        ):
+            late = frame.filter(pl.col(name) > today).select(ROW, name)
+            problems += _listed(late, header, lambda value: f"{value:%Y-%m-%d} 晚于今天")
+        return problems
+
+    def _too_large(self, frame: pl.DataFrame) -> list[Problem]:
+        """Sums the figure tables cannot hold: every figure adds up lines of one hospital and batch in a year at
+        most, so those sums (this file's lines with the stored ones it does not replace) must fit them."""
+        columns = ["hospital", "batch", "ordered", "quantity", "amount", "received_amount"]
+        replaced = set(
+            frame.select(pl.col("ordered").dt.year().alias("y"), pl.col("ordered").dt.month().alias("m"))
+            .unique()
+            .iter_rows()
+        )
+        years = {year for year, _ in replaced}
+        kept = [
+            path
+            for path in store.stored_files()
+            if store.month_of(path)[0] in years and store.month_of(path) not in replaced
+        ]
+        parts = [frame.select(columns).lazy()] + [pl.scan_parquet(path).select(columns) for path in kept]
+        sums = (
+            pl.concat(parts)
+            .group_by("hospital", "batch", pl.col("ordered").dt.year().alias("year"))
+            .agg(pl.col(name).cast(pl.Float64).sum() for name in ("quantity", "amount", "received_amount"))
+            .filter(
+                (pl.col("quantity") >= MAX_SUMMED_VOLUME)
+                | (pl.col("amount") >= MAX_SUMMED_AMOUNT)
+                | (pl.col("received_amount") >= MAX_SUMMED_AMOUNT)
+            )
+            .sort("hospital", "batch", "year")
+            .collect()
+        )
+        return [
+            Problem(
+                ORDER_LINES,
+                None,
+                "",
+                f"医疗机构 {hospital} 带量批次 {batch} {year} 年的采购数量或金额合计超过系统可保存的上限，请核对数据",
+            )
+            for hospital, batch, year, *_ in sums.iter_rows()
+        ]
+
     def write_result(self, result: DryRun) -> None:
-        replacement = store.replace_months(result.payload)
-        for year in sorted({year for year, _ in replacement.months}):
-            aggregate.refresh(year)
+        """Stage the months, compute the figures over the store as it will be (in the caller's transaction), and only
+        then swap the months in: if the figures fail, the store is as it was and the transaction rolls back."""
+        staged = store.Staged(result.payload)
+        try:
+            for year in staged.years:
+                aggregate.refresh(year, files_of=staged.files)
+        except BaseException:
+            staged.discard()
+            raise
+        staged.swap_in()
 
 
 class DemandReportImporter(Importer):
@@ -155,9 +228,9 @@ class DemandReportImporter(Importer):
         """Write the reports; a changed one is checked afresh (its earlier 说明 stays on it), then the years'
         figures are refreshed."""
         super().write_result(result)
-        for fields in result.upserts:
-            DemandReport.objects.filter(**{name: fields[name] for name in self.key}).exclude(
-                status=DemandReport.Status.CLEAR
-            ).update(status=DemandReport.Status.CLEAR)
+        for fields in result.upserts:  # changed or new: a page shown before is stale now
+            DemandReport.objects.filter(**{name: fields[name] for name in self.key}).update(
+                status=DemandReport.Status.CLEAR, version=F("version") + 1
+            )
         for year in sorted({fields["year"] for fields in result.upserts}):
             aggregate.refresh(year)

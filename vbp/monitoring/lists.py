@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from vbp import permissions
 from vbp.monitoring import charts
@@ -28,8 +29,8 @@ HOSPITAL_COLUMNS = (
 
 
 def current_snapshot() -> Snapshot | None:
-    """The figures the pages show: those of the latest year computed."""
-    return Snapshot.objects.order_by("-year").first()
+    """The figures the pages show: those of the latest year computed, up to this one."""
+    return Snapshot.objects.filter(year__lte=timezone.localdate().year).order_by("-year").first()
 
 
 class FigureList(ListPage):
