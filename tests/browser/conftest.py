@@ -49,6 +49,11 @@ def artifacts_dir(pytestconfig: pytest.Config) -> Path:
     return path
 
 
+# Expectations wait as long as actions do: on a loaded machine (two test processes, a PDF in a frame) a page can take
+# more than Playwright's default 5 s to come back after a submit.
+expect.set_options(timeout=TIMEOUT_MS)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():

@@ -264,6 +264,9 @@ def _text_problem(text: str) -> str:
 
 
 def _shown(text: str) -> str:
+    """A cell's text as a message quotes it: at most 40 characters, control characters written out (\\x00), so a
+    message never carries a NUL into the database or the page."""
+    text = re.sub(_CONTROL, lambda match: f"\\x{ord(match.group()):02x}", text)
     return text if len(text) <= 40 else text[:40] + "…"
 
 
