@@ -158,3 +158,29 @@ def answered(page: Page, asked: list, seconds: float = 10) -> list:
             break
         page.wait_for_timeout(50)
     return asked
+
+
+def click_and_answer(page: Page, button, seconds: float = 10) -> list[str]:
+    """Click ``button`` and accept the question it asks (site.js, data-confirm); the questions asked.
+
+    On a loaded machine a PDF starting up in a frame on the page can swallow a click; a person would click again,
+    and so does this, once, if neither a question nor a new page came of the first.
+    """
+    asked: list[str] = []
+
+    def accept(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    try:
+        page.wait_for_load_state("load")  # site.js, deferred, is what asks
+        shown = page.url
+        button.click()
+        if not answered(page, asked, seconds) and page.url == shown:
+            button.click()
+            answered(page, asked, seconds)
+    finally:
+        page.remove_listener("dialog", accept)
+    page.wait_for_load_state()
+    return asked

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import answered
+from tests.browser.conftest import click_and_answer
 from vbp.catalog.models import Batch, Hospital
 from vbp.funding.models import AmountSheet
 
@@ -44,18 +44,8 @@ def menu(page: Page, label: str) -> None:
 
 def confirmed(page: Page, button: str, scope=None) -> None:
     """An irreversible button asks first (site.js, data-confirm); the clerk says yes. No question fails the test."""
-    asked = []
-
-    def accept(dialog) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    # site.js (deferred) asks; a page whose message is already shown may not have run it yet on a slow machine
-    page.wait_for_load_state("load")
-    (scope or page).get_by_role("button", name=button, exact=True).click()
-    assert answered(page, asked) and "不能修改" in asked[0], asked  # it says the step is final
-    page.wait_for_load_state()
+    asked = click_and_answer(page, (scope or page).get_by_role("button", name=button, exact=True))
+    assert asked and "不能修改" in asked[0], asked  # it says the step is final
 
 
 def sign_in_as(page: Page, login, username: str, password: str = "demo2024!") -> None:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import answered, menu
+from tests.browser.conftest import click_and_answer, menu
 from vbp.catalog.models import Hospital
 from vbp.funding import services
 from vbp.funding.models import AmountSheet, Recalculation
@@ -35,17 +35,7 @@ def sign_in_as(page: Page, login, username: str) -> None:
 
 def with_ok(page: Page, button) -> None:
     """Click ``button``, which asks first (the step is final), and answer OK. No question fails the test."""
-    asked = []
-
-    def accept(dialog) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    page.wait_for_load_state("load")  # site.js, deferred, is what asks
-    button.click()
-    assert answered(page, asked), "the button did not ask before a final step"
-    page.wait_for_load_state()
+    assert click_and_answer(page, button), "the button did not ask before a final step"
 
 
 def typed(page: Page, label: str, value: str) -> None:
