@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The machines have no network but the package registries: without these flags Chromium keeps trying (and failing)
@@ -163,14 +164,18 @@ def answered(page: Page, asked: list, seconds: float = 10) -> list:
 def click_and_answer(page: Page, button, seconds: float = 10) -> list[str]:
     """Click ``button`` and accept the question it asks (site.js, data-confirm); the questions asked.
 
-    On a loaded machine a PDF starting up in a frame on the page can swallow a click; a person would click again,
-    and so does this, once, if neither a question nor a new page came of the first.
+    On a loaded machine a PDF starting up in a frame on the page can swallow a click, and Chromium can close a
+    question before the answer reaches it (the page then takes it as 取消); a person would click again, and so does
+    this, once, if neither an answered question nor a new page came of the first.
     """
     asked: list[str] = []
 
     def accept(dialog) -> None:
+        try:
+            dialog.accept()
+        except PlaywrightError:  # "No dialog is showing": it closed unanswered, so nothing was sent
+            return
         asked.append(dialog.message)
-        dialog.accept()
 
     page.on("dialog", accept)
     try:

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import click_and_answer
 from vbp.catalog.models import Batch
 from vbp.funding import services
 from vbp.funding.models import AmountSheet, Recalculation
@@ -55,8 +56,7 @@ def test_a_city_bureau_reads_shares_surpluses_and_recalculates_a_batch(page: Pag
     expect(page.get_by_role("button", name="重新测算本批次")).to_have_count(0)  # no batch chosen yet
     page.get_by_label("带量批次").select_option(label=batch.name)
     page.get_by_role("button", name="查询").click()  # htmx: the table, and the batch's actions beside it
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="重新测算本批次").click()
+    assert click_and_answer(page, page.get_by_role("button", name="重新测算本批次"))
     expect(page.locator("#recalculation")).to_contain_text("排队中")
     # the city's request joined the one the ratio's submission queued (it covers 太原): the worker runs that one
     services.recalculate(Recalculation.objects.get(status=Recalculation.Status.QUEUED))

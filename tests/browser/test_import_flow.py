@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import click_and_answer
 from vbp.catalog.models import Hospital, Product
 from vbp.platformdata.models import ImportJob, PlatformRecord
 
@@ -73,8 +74,7 @@ def test_a_bad_row_is_named_in_the_preview_then_the_fixed_file_is_imported_and_s
     fixed_file.write_bytes(fill_template(template, [good]))
     upload(page, fixed_file)
     expect(page.locator("#rows-added")).to_have_text("1")
-    page.once("dialog", lambda dialog: dialog.accept())  # 确认导入 asks before writing
-    page.get_by_role("button", name="确认导入").click()
+    assert click_and_answer(page, page.get_by_role("button", name="确认导入"))  # 确认导入 asks before writing
     expect(page.get_by_text("导入完成：新增 1 行，修改 0 行。")).to_be_visible()
 
     page.goto("/platform/")

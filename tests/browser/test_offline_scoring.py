@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import click_and_answer
 from vbp.accounts.models import Role, User
 from vbp.assessment import services
 from vbp.assessment.models import ProductScore
@@ -71,10 +72,7 @@ def test_the_district_bureau_scores_offline_and_sees_the_stored_ratios(page: Pag
     expect(page.locator("#preview tbody tr").first).to_contain_text("50.00%")
     assert ProductScore.objects.count() == 0  # the dry run wrote nothing
 
-    dialogs = []
-    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
-    page.wait_for_load_state("load")  # site.js, deferred, is what asks
-    page.get_by_role("button", name="确认导入").click()
+    dialogs = click_and_answer(page, page.get_by_role("button", name="确认导入"))
     expect(page.locator(".messages")).to_contain_text(
         f"已导入 {len(hospitals)} 家医疗机构 {sum(products.values())} 个品种的医保考核评分"
     )

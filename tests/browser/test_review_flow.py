@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.template.defaultfilters import floatformat
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import click_and_answer
 from vbp.accounts.models import User
 from vbp.assessment import services
 from vbp.assessment.models import Assessment, ProductScore
@@ -52,8 +53,7 @@ def menu(page: Page, label: str) -> None:
 
 def submit_confirmed(page: Page) -> None:
     """提交 asks whether the user is sure (site.js, data-confirm); the clerk says yes."""
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="提交", exact=True).click()
+    assert click_and_answer(page, page.get_by_role("button", name="提交", exact=True))
 
 
 def test_the_city_bureau_reviews_both_parts_and_the_hospital_sees_its_scores(page: Page, login):

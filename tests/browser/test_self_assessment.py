@@ -8,6 +8,7 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import click_and_answer
 from vbp.assessment.models import Answer, Assessment, Attachment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,8 +62,7 @@ def test_the_hospital_fills_attaches_previews_saves_and_submits_its_self_assessm
     extra = attachments.locator("li").filter(has_text="补充说明.png")
     extra.get_by_text("预览").click()
     expect(extra.get_by_role("img", name="附件预览：补充说明.png")).to_be_visible()
-    page.once("dialog", lambda dialog: dialog.accept())
-    extra.get_by_role("button", name="删除").click()
+    assert click_and_answer(page, extra.get_by_role("button", name="删除")) == ["确定删除附件“补充说明.png”？"]
     expect(attachments.get_by_role("status")).to_have_text("已删除 补充说明.png")
     expect(attachments.locator("li")).to_have_count(1)
 
@@ -79,12 +79,8 @@ def test_the_hospital_fills_attaches_previews_saves_and_submits_its_self_assessm
     expect(page.locator("#missing")).to_have_text("各项均已填报，可以提交。")
     expect(page.locator(".product .score").first).to_contain_text("综合得分（预计）")
 
-    dialogs = []
-    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
-    page.wait_for_load_state("load")  # site.js, deferred, is what asks
-    page.get_by_role("button", name="提交").click()
+    assert click_and_answer(page, page.get_by_role("button", name="提交")) == ["提交后不能修改，确定提交？"]
     expect(page.get_by_text("自评已提交，等待医保部门审核。")).to_be_visible()
-    assert dialogs == ["提交后不能修改，确定提交？"]
     expect(page.locator("#status")).to_have_text("已提交")
     expect(page.locator("#readonly")).to_contain_text("提交，不能再修改")
     expect(page.get_by_role("button", name="保存")).to_have_count(0)
