@@ -58,11 +58,13 @@ def test_an_import_previews_its_months_then_stores_them_and_computes_the_figures
     months = orders.select(pl.col("下单日期").dt.month()).unique().height
     assert len(job.preview) == months and {change["action"] for change in job.preview} == {"新增"}
     assert store.stored_files() == []  # a dry run stores nothing
+    assert [path.name for path in store.root().iterdir()] == []  # and keeps nothing it staged
 
     job = services.confirm_import(province(), job, background=False)
 
     assert job.status == ImportJob.Status.DONE
     assert sum(store.stored_months().values()) == orders.height
+    assert sorted(path.name for path in store.root().iterdir()) == [f"year={YEAR}"]
     snapshot = Snapshot.objects.get(year=YEAR)
     assert snapshot.lines == orders.height and snapshot.as_of == datetime.date(YEAR, 12, 31)
     assert ProgressFigure.objects.filter(snapshot=snapshot).exists()
@@ -106,7 +108,8 @@ def test_a_bad_file_names_every_bad_row_and_stores_nothing(sheets):
     job = services.start_import(province(), "orders", "订单明细.csv", csv_bytes(orders), background=False)
 
     assert job.status == ImportJob.Status.REFUSED
-    assert [(p["row"], p["column"]) for p in job.problems] == [(5, "H（采购数量）")]  # cells first
+    assert [(p["row"], p["column"]) for p in job.problems] == [(5, "H（采购数量）"), (7, "B（医疗机构编码）")]
+    assert not list(store.root().glob(".staging-*"))  # what the dry run staged is gone
     fixed = orders.with_columns(pl.col("采购数量").str.replace("十", "10"))
     job = services.start_import(province(), "orders", "订单明细.csv", csv_bytes(fixed), background=False)
     assert job.status == ImportJob.Status.REFUSED

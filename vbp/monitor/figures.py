@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from vbp.monitor.ingest import SCHEMA
 from vbp.monitor.read import Inputs
 
 SQL_FILE = Path(__file__).with_name("figures.sql")
@@ -50,12 +51,27 @@ def statements() -> tuple[tuple[str, str], ...]:
 def connect(inputs: Inputs | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection; with ``inputs``, its frames as orders, agreements and reports."""
     connection = duckdb.connect(config={"threads": DUCKDB_THREADS})
-    if inputs is not None:
+    if inputs is None:
+        return connection
+    if inputs.order_files is not None:
+        read_parquet(connection, "orders", inputs.order_files)
+        connection.execute("CREATE TEMP VIEW previous_orders AS SELECT * FROM orders LIMIT 0")
+    else:
         connection.register("orders", inputs.orders.to_arrow())
-        connection.register("agreements", inputs.agreements.to_arrow())
-        connection.register("reports", (inputs.reports if inputs.reports is not None else EMPTY_REPORTS).to_arrow())
-        connection.register("previous_orders", inputs.orders.clear().to_arrow())  # the input holds every line
+        connection.register("previous_orders", inputs.orders.clear().to_arrow())
+    # (the input holds every line: none is from before it)
+    connection.register("agreements", inputs.agreements.to_arrow())
+    connection.register("reports", (inputs.reports if inputs.reports is not None else EMPTY_REPORTS).to_arrow())
     return connection
+
+
+def read_parquet(connection: duckdb.DuckDBPyConnection, name: str, paths: list[Path]) -> None:
+    """Order lines of these Parquet files (written as vbp.monitor.ingest writes them) as the relation ``name``."""
+    if paths:
+        listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
+        connection.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
+    else:
+        connection.register(name, SCHEMA.empty_table())
 
 
 def compute(connection: duckdb.DuckDBPyConnection, as_of: datetime.date) -> None:

@@ -50,20 +50,37 @@ _INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
 
 @dataclass
 class Inputs:
-    """The checked input: one typed frame per sheet (reports may be None), and each row's sheet row."""
+    """The checked input: one typed frame per sheet (reports may be None), each row with its sheet row; or, for
+    order lines streamed from a folder's CSV or Parquet file, their Parquet files by month (``order_files``)."""
 
-    orders: pl.DataFrame
+    orders: pl.DataFrame | None
     agreements: pl.DataFrame
     reports: pl.DataFrame | None
+    order_files: list[Path] | None = None
 
 
-def read(path: Path) -> Inputs:
-    """The input at ``path``, typed; InputError naming every bad cell when there is any."""
-    sheets, problems = read_input(Path(path), KNOWN_HEADERS, sheet_names=list(INPUT_SHEETS))
+def read(path: Path, scratch: Path | None = None) -> Inputs:
+    """The input at ``path``, typed; InputError naming every bad cell when there is any.
+
+    With ``scratch`` (an empty folder's path), a folder's 订单明细 file is streamed into Parquet files there
+    (vbp.monitor.ingest) instead of being held whole in memory.
+    """
+    path = Path(path)
+    streamed = _order_file(path) if scratch is not None else None
+    names = [name for name in INPUT_SHEETS if streamed is None or name != ORDER_LINES]
+    sheets, problems = read_input(path, KNOWN_HEADERS, sheet_names=names)
     if problems:
         raise InputError(problems)
-    typed: dict[str, pl.DataFrame | None] = {}
-    for name, (columns, key, may_be_absent) in INPUT_SHEETS.items():
+    order_files = None
+    if streamed is not None:
+        from vbp.monitor.ingest import ingest  # the streaming reader builds on this module
+
+        ingested = ingest(streamed, streamed.name, Path(scratch))
+        problems += ingested.problems
+        order_files = ingested.files()
+    typed: dict[str, pl.DataFrame | None] = {ORDER_LINES: None}
+    for name in names:
+        columns, key, may_be_absent = INPUT_SHEETS[name]
         sheet = sheets.get(name)
         if sheet is None:
             if not may_be_absent:
@@ -71,14 +88,24 @@ def read(path: Path) -> Inputs:
             typed[name] = None
             continue
         found = len(problems)
-        typed[name] = _typed(sheet, columns, key, problems, workbook=Path(path).is_file())
+        typed[name] = _typed(sheet, columns, key, problems, workbook=path.is_file())
         if typed[name] is not None and len(problems) == found and name in ROW_CHECKS:
             ROW_CHECKS[name](sheet, typed[name], problems)
     if not problems and typed[REPORTS] is not None:
         _check_reports(sheets[REPORTS], typed[REPORTS], typed[AGREEMENTS], problems)
     if problems:
         raise InputError(problems)
-    return Inputs(typed[ORDER_LINES], typed[AGREEMENTS], typed[REPORTS])
+    return Inputs(typed[ORDER_LINES], typed[AGREEMENTS], typed[REPORTS], order_files)
+
+
+def _order_file(path: Path) -> Path | None:
+    """A folder's 订单明细.csv or 订单明细.parquet (the one read_input would take), if the input is a folder."""
+    if not path.is_dir():
+        return None
+    found = sorted(
+        item for item in path.iterdir() if item.stem == ORDER_LINES and item.suffix.lower() in (".csv", ".parquet")
+    )
+    return found[0] if found else None
 
 
 def read_orders(path: Path, file_name: str, limits: WorkbookLimits = OFFLINE_LIMITS) -> pl.DataFrame:
@@ -142,7 +169,8 @@ def _typed(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, ...], p
         if unread[column.name][0]:
             typed = _reread(frame, typed, column, workbook)
     _report_bad_cells(sheet, frame, typed, present, problems)
-    _check_duplicates(sheet, typed, columns, key, problems)  # a bad cell is null: repeated keys are still found
+    if key:  # a bad cell is null: repeated keys are still found
+        _check_duplicates(sheet, typed, columns, key, problems)
     return typed
 
 
@@ -214,9 +242,9 @@ def _quick(raw: pl.Expr, column: Column) -> pl.Expr:
 
 def _value(raw: pl.Expr, column: Column, workbook: bool = False) -> pl.Expr:
     """The typed value of a cell by the full rules, null when it is empty or bad (the caller tells which)."""
-    if column.kind == "text":
-        visible = raw.str.replace_all(_INVISIBLE, "").str.len_chars() > 0
-        return pl.when(visible & (raw.str.len_chars() <= MAX_TEXT) & ~raw.str.contains(_CONTROL)).then(raw)
+    if column.kind == "text":  # one pass of one expression: a control character, or nothing visible
+        unfit = raw.str.contains(f"{_CONTROL}|^{_INVISIBLE}*$")
+        return pl.when(~unfit & (raw.str.len_chars() <= MAX_TEXT)).then(raw)
     if column.kind == "yes_no":
         return pl.when(raw == YES).then(True).when(raw == NO).then(False)
     if column.kind == "method":  # true: bought offline (线下)

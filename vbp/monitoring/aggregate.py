@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from vbp.catalog.models import Batch, Hospital
 from vbp.catalog.naming import monitoring_names
-from vbp.monitor.figures import EMPTY_REPORTS, compute, connect, fetch
+from vbp.monitor.figures import EMPTY_REPORTS, compute, connect, fetch, read_parquet
 from vbp.monitoring import store
 from vbp.monitoring.models import (
     DeliveryFigure,
@@ -34,22 +34,6 @@ from vbp.monitoring.models import (
 from vbp.platformdata.models import PlatformRecord
 
 INSERT_BATCH = 5000
-ORDER_SCHEMA = {
-    "order_no": pl.String,
-    "hospital": pl.String,
-    "batch": pl.String,
-    "generic": pl.String,
-    "winning": pl.Boolean,
-    "distributor": pl.String,
-    "offline": pl.Boolean,
-    "quantity": pl.Int64,
-    "amount": pl.Decimal(18, 2),
-    "ordered": pl.Date,
-    "delivered": pl.Date,
-    "received": pl.Date,
-    "received_amount": pl.Decimal(18, 2),
-    "paid": pl.Date,
-}
 
 
 def default_as_of(year: int) -> datetime.date:
@@ -96,8 +80,8 @@ def figures_of(
     for a year (an import's, before they are stored) instead of the store's."""
     files_of = files_of or _stored_files_of
     connection = connect()
-    _register_year(connection, "stored_orders", files_of(year))
-    _register_year(connection, "stored_previous", files_of(year - 1))
+    read_parquet(connection, "stored_orders", files_of(year))
+    read_parquet(connection, "stored_previous", files_of(year - 1))
     agreed = agreements(year)
     if hospitals is None:
         connection.execute("CREATE TEMP VIEW orders AS SELECT * FROM stored_orders")
@@ -120,16 +104,6 @@ FilesOf = Callable[[int], list[Path]]
 
 def _stored_files_of(year: int) -> list[Path]:
     return [path for path in store.stored_files() if path.parent.parent.name == f"year={year}"]
-
-
-def _register_year(connection: duckdb.DuckDBPyConnection, name: str, paths: list[Path]) -> None:
-    """Order lines of these Parquet files as the relation ``name`` (empty when there are none)."""
-    files = [str(path) for path in paths]
-    if files:
-        listed = ", ".join("'" + file.replace("'", "''") + "'" for file in files)
-        connection.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608
-    else:
-        connection.register(name, pl.DataFrame(schema=ORDER_SCHEMA).to_arrow())
 
 
 def demand_reports(year: int, hospitals: list[str] | None = None) -> pl.DataFrame:

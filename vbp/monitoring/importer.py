@@ -8,6 +8,7 @@ previews, month by month, how many stored lines the file replaces. Writing store
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,10 +16,10 @@ import polars as pl
 from django.db.models import F
 from django.utils import timezone
 
-from vbp.calc.problems import InputError, Problem
+from vbp.calc.problems import Problem
 from vbp.calc.reader import ROW
 from vbp.catalog.models import Batch, Hospital
-from vbp.monitor.read import read_orders
+from vbp.monitor.ingest import Check, Ingested, ingest
 from vbp.monitor.schema import ORDER_COLUMNS, ORDER_LINES
 from vbp.monitoring import aggregate, store
 from vbp.monitoring.models import DemandReport
@@ -46,10 +47,9 @@ def _template_column(column) -> Column:
     return Column(column.header, column.name, required=column.required, **kinds[column.kind])
 
 
-def _listed(rows: pl.DataFrame, header: str, says) -> list[Problem]:
+def _listed(rows: pl.DataFrame, header: str, letters: dict[str, str], says) -> list[Problem]:
     """A problem per row of (ROW, value) at the column ``header``: the first MAX_LISTED, then how many more."""
-    index = [column.header for column in ORDER_COLUMNS].index(header)
-    place = f"{'ABCDEFGHIJKLMN'[index]}（{header}）"
+    place = letters.get(header, f"（{header}）")
     problems = [Problem(ORDER_LINES, row, place, says(value)) for row, value in rows.head(MAX_LISTED).iter_rows()]
     if rows.height > MAX_LISTED:
         problems.append(Problem(ORDER_LINES, None, place, f"另有 {rows.height - MAX_LISTED} 行同样的问题"))
@@ -66,24 +66,28 @@ class OrderLineImporter(Importer):
         "配送日期、入库日期、入库金额、支付日期未发生时留空；入库日期与入库金额同时填写。",
     )
 
-    def check_file(self, content: bytes, file_name: str) -> DryRun:
+    def check_file(self, content: bytes, file_name: str, progress: Callable[[int], None] | None = None) -> DryRun:
+        """Stream the file into a staging folder beside the store, checked batch by batch (vbp.monitor.ingest);
+        the result's payload is what ``write_result`` swaps in (the caller releases it either way)."""
         suffix = Path(file_name).suffix.lower()
         with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
             copy.write(content)
             copy.flush()
-            try:
-                frame = read_orders(Path(copy.name), file_name, workbook_limits())
-            except InputError as error:
-                return DryRun(problems=error.problems)
-        result = DryRun(total_rows=frame.height)
-        result.problems = self._unknown(frame) + self._future(frame) or self._too_large(frame)
+            ingested = ingest(
+                Path(copy.name),
+                file_name,
+                store.new_staging(),
+                check=self._batch_problems(),
+                finish=self._too_large,
+                progress=progress,
+                limits=workbook_limits(),
+            )
+        result = DryRun(total_rows=ingested.rows, problems=ingested.problems)
         if result.problems:
             return result
-        lines = frame.drop(ROW)
-        plan = store.plan(lines)
-        result.payload = lines
-        result.added = frame.height
-        result.changed = plan.replaced
+        result.payload = staged = store.Staged(ingested.folder)
+        result.added = ingested.rows
+        result.changed = staged.replacement.replaced
         result.preview = [
             Change(
                 row=0,
@@ -91,60 +95,50 @@ class OrderLineImporter(Importer):
                 action="替换" if before else "新增",
                 changes=[("订单行数", str(before), str(after))],
             )
-            for (year, month), (before, after) in plan.months.items()
+            for (year, month), (before, after) in staged.replacement.months.items()
         ]
         return result
 
-    def _unknown(self, frame: pl.DataFrame) -> list[Problem]:
-        problems = []
-        for header, name, known in (
-            ("医疗机构编码", "hospital", set(Hospital.objects.values_list("code", flat=True))),
-            ("带量批次", "batch", set(Batch.objects.values_list("name", flat=True))),
-        ):
-            unknown = frame.filter(~pl.col(name).is_in(list(known))).select(ROW, name)
-            letter = "ABCDEFGHIJKLMN"[[c.name for c in ORDER_COLUMNS].index(name)]
-            noun = "医疗机构" if name == "hospital" else "带量批次"
-            for row, value in unknown.head(MAX_LISTED).iter_rows():
-                problems.append(Problem(ORDER_LINES, row, f"{letter}（{header}）", f"系统中没有{noun}“{value}”"))
-            if unknown.height > MAX_LISTED:
-                rest = unknown.height - MAX_LISTED
-                problems.append(
-                    Problem(ORDER_LINES, None, f"{letter}（{header}）", f"另有 {rest} 行的{noun}系统中没有")
-                )
-        return problems
-
-    def _future(self, frame: pl.DataFrame) -> list[Problem]:
-        """Dates after today: nothing has been ordered, delivered, received or paid tomorrow (a typo, 2204 for 2024)."""
+    def _batch_problems(self) -> Check:
+        """The checks of each batch of lines against the system: hospitals and batches it knows, no future date."""
+        known = {
+            "hospital": set(Hospital.objects.values_list("code", flat=True)),
+            "batch": set(Batch.objects.values_list("name", flat=True)),
+        }
         today = timezone.localdate()
-        problems = []
-        for header, name in (
-            ("下单日期", "ordered"),
-            ("配送日期", "delivered"),
-            ("入库日期", "received"),
-            ("支付日期", "paid"),
-        ):
-            late = frame.filter(pl.col(name) > today).select(ROW, name)
-            problems += _listed(late, header, lambda value: f"{value:%Y-%m-%d} 晚于今天")
-        return problems
 
-    def _too_large(self, frame: pl.DataFrame) -> list[Problem]:
+        def check(frame: pl.DataFrame, letters: dict[str, str]) -> list[Problem]:
+            problems = []
+            for header, name in (("医疗机构编码", "hospital"), ("带量批次", "batch")):
+                noun = "医疗机构" if name == "hospital" else "带量批次"
+                unknown = frame.filter(~pl.col(name).is_in(list(known[name]))).select(ROW, name)
+                problems += _listed(unknown, header, letters, lambda value, noun=noun: f"系统中没有{noun}“{value}”")
+            for header, name in (
+                ("下单日期", "ordered"),
+                ("配送日期", "delivered"),
+                ("入库日期", "received"),
+                ("支付日期", "paid"),
+            ):
+                late = frame.filter(pl.col(name) > today).select(ROW, name)  # a typo, 2204 for 2024
+                problems += _listed(late, header, letters, lambda value: f"{value:%Y-%m-%d} 晚于今天")
+            return problems
+
+        return check
+
+    def _too_large(self, ingested: Ingested) -> list[Problem]:
         """Sums the figure tables cannot hold: every figure adds up lines of one hospital and batch in a year at
-        most, so those sums (this file's lines with the stored ones it does not replace) must fit them."""
+        most, so those sums (this file's lines with the stored ones of months it does not replace) must fit them."""
         columns = ["hospital", "batch", "ordered", "quantity", "amount", "received_amount"]
-        replaced = set(
-            frame.select(pl.col("ordered").dt.year().alias("y"), pl.col("ordered").dt.month().alias("m"))
-            .unique()
-            .iter_rows()
-        )
+        replaced = set(ingested.months)
         years = {year for year, _ in replaced}
         kept = [
             path
             for path in store.stored_files()
             if store.month_of(path)[0] in years and store.month_of(path) not in replaced
         ]
-        parts = [frame.select(columns).lazy()] + [pl.scan_parquet(path).select(columns) for path in kept]
         sums = (
-            pl.concat(parts)
+            pl.scan_parquet([*ingested.files(), *kept])
+            .select(columns)
             .group_by("hospital", "batch", pl.col("ordered").dt.year().alias("year"))
             .agg(pl.col(name).cast(pl.Float64).sum() for name in ("quantity", "amount", "received_amount"))
             .filter(
@@ -166,15 +160,11 @@ class OrderLineImporter(Importer):
         ]
 
     def write_result(self, result: DryRun) -> None:
-        """Stage the months, compute the figures over the store as it will be (in the caller's transaction), and only
-        then swap the months in: if the figures fail, the store is as it was and the transaction rolls back."""
-        staged = store.Staged(result.payload)
-        try:
-            for year in staged.years:
-                aggregate.refresh(year, files_of=staged.files)
-        except BaseException:
-            staged.discard()
-            raise
+        """Compute the figures over the store as it will be (in the caller's transaction), and only then swap the
+        staged months in: if the figures fail, the store is as it was and the transaction rolls back."""
+        staged = result.payload
+        for year in staged.years:
+            aggregate.refresh(year, files_of=staged.files)
         staged.swap_in()
 
 

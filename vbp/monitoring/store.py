@@ -18,7 +18,8 @@ import polars as pl
 import pyarrow.parquet as pq
 from django.conf import settings
 
-FILE_NAME = "lines.parquet"
+PARTS = "*.parquet"  # a month is a folder of one or more Parquet files (an import writes several)
+FILE_NAME = "lines.parquet"  # the one file of a month the store rewrites itself
 KEY = ["order_no", "hospital"]
 
 
@@ -31,7 +32,7 @@ def month_folder(year: int, month: int, base: Path | None = None) -> Path:
 
 
 def stored_files() -> list[Path]:
-    return sorted(root().glob(f"year=*/month=*/{FILE_NAME}"))
+    return sorted(root().glob(f"year=*/month=*/{PARTS}"))
 
 
 def month_of(path: Path) -> tuple[int, int]:
@@ -40,7 +41,14 @@ def month_of(path: Path) -> tuple[int, int]:
 
 def stored_months() -> dict[tuple[int, int], int]:
     """(year, month) → the number of lines stored for it (from the files' metadata, without reading them)."""
-    return {month_of(path): pq.ParquetFile(path).metadata.num_rows for path in stored_files()}
+    return _line_counts(stored_files())
+
+
+def _line_counts(paths: list[Path]) -> dict[tuple[int, int], int]:
+    counts: dict[tuple[int, int], int] = {}
+    for path in paths:
+        counts[month_of(path)] = counts.get(month_of(path), 0) + pq.ParquetFile(path).metadata.num_rows
+    return counts
 
 
 @dataclass
@@ -53,37 +61,50 @@ class Replacement:
         return sum(before for before, _ in self.months.values())
 
 
-def plan(frame: pl.DataFrame) -> Replacement:
-    """What storing ``frame`` would do, without doing it."""
-    return _replacement(frame, _moved_lines(frame))
+def new_staging() -> Path:
+    """A fresh folder beside the store (same file system, so its months can be renamed in), not yet made."""
+    base = root()
+    base.mkdir(parents=True, exist_ok=True)
+    return base / f".staging-{uuid.uuid4().hex}"
 
 
 class Staged:
     """A file's months written beside the store, not yet in it: what the store will hold once ``swap_in`` runs.
 
-    ``files(year)`` lists the year's Parquet files as the store will be, so the figures can be computed (and
-    checked) before anything in the store changes; ``discard`` forgets it all.
+    ``folder`` holds the new lines by month (vbp.monitor.ingest writes them so); the stored lines of other
+    months that the file holds again are dropped from copies of those months written there too. ``files(year)``
+    lists the year's Parquet files as the store will be, so the figures can be computed (and checked) before
+    anything in the store changes; ``discard`` forgets it all.
     """
 
-    def __init__(self, frame: pl.DataFrame):
-        frame = frame.drop("__row", strict=False)
-        moved = _moved_lines(frame)
-        self.replacement = _replacement(frame, moved)
-        self.base = root()
-        self.base.mkdir(parents=True, exist_ok=True)
-        self.folder = self.base / f".staging-{uuid.uuid4().hex}"
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.base = self.folder.parent
         try:
-            by_month = frame.with_columns(
-                pl.col("ordered").dt.year().alias("__year"), pl.col("ordered").dt.month().alias("__month")
-            )
-            for (year, month), part in by_month.partition_by(["__year", "__month"], as_dict=True).items():
-                _write(part.drop("__year", "__month").sort(KEY), month_folder(year, month, self.folder))
+            new = _months_in(self.folder)
+            moved = _moved_lines(self.folder, set(new))
+            self.replacement = _replacement(new, moved)
             for (year, month), keys in moved.items():
-                kept = pl.read_parquet(month_folder(year, month) / FILE_NAME).join(keys, on=KEY, how="anti")
+                kept = pl.read_parquet(month_folder(year, month) / PARTS).join(keys, on=KEY, how="anti")
                 _write(kept, month_folder(year, month, self.folder))
         except BaseException:
             self.discard()
             raise
+
+    @classmethod
+    def of_frame(cls, frame: pl.DataFrame) -> Staged:
+        """``frame``'s lines (typed as vbp.monitor.read makes them) staged by month."""
+        folder = new_staging()
+        try:
+            by_month = frame.drop("__row", strict=False).with_columns(
+                pl.col("ordered").dt.year().alias("__year"), pl.col("ordered").dt.month().alias("__month")
+            )
+            for (year, month), part in by_month.partition_by(["__year", "__month"], as_dict=True).items():
+                _write(part.drop("__year", "__month").sort(KEY), month_folder(year, month, folder))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return cls(folder)
 
     @property
     def years(self) -> list[int]:
@@ -91,7 +112,7 @@ class Staged:
 
     def files(self, year: int) -> list[Path]:
         """The year's files as the store will hold them: the staged months, and the stored ones not replaced."""
-        staged = sorted(self.folder.glob(f"year={year}/month=*/{FILE_NAME}"))
+        staged = sorted(self.folder.glob(f"year={year}/month=*/{PARTS}"))
         replaced = {month_of(path) for path in staged}
         kept = [path for path in stored_files() if month_of(path)[0] == year and month_of(path) not in replaced]
         return sorted(kept + staged)
@@ -111,7 +132,7 @@ class Staged:
 
 def replace_months(frame: pl.DataFrame) -> Replacement:
     """Store ``frame``'s lines (typed as vbp.monitor.read makes them), replacing every month it holds."""
-    staged = Staged(frame)
+    staged = Staged.of_frame(frame)
     staged.swap_in()
     return staged.replacement
 
@@ -125,8 +146,8 @@ def _swap(staging: Path, trash: Path, base: Path) -> None:
     """Move each staged month into the store, its old folder aside first; undo every move if one fails."""
     done: list[tuple[Path, Path | None, bool]] = []  # (month, where its old folder went, whether the new one landed)
     try:
-        for staged in sorted(staging.glob(f"year=*/month=*/{FILE_NAME}")):
-            year, month = month_of(staged)
+        for staged in sorted(staging.glob("year=*/month=*/")):
+            year, month = month_of(staged / FILE_NAME)
             target = month_folder(year, month, base)
             aside = None
             if target.exists():
@@ -135,7 +156,7 @@ def _swap(staging: Path, trash: Path, base: Path) -> None:
                 target.rename(aside)
             done.append((target, aside, False))  # recorded before the new folder moves, so an undo finds the old one
             target.parent.mkdir(parents=True, exist_ok=True)
-            staged.parent.rename(target)
+            staged.rename(target)
             done[-1] = (target, aside, True)
     except BaseException:
         for target, aside, landed in reversed(done):
@@ -146,28 +167,29 @@ def _swap(staging: Path, trash: Path, base: Path) -> None:
         raise
 
 
-def _moved_lines(frame: pl.DataFrame) -> dict[tuple[int, int], pl.DataFrame]:
-    """Per stored month the file does not replace: the keys of its lines that the file holds."""
-    months = set(
-        frame.select(pl.col("ordered").dt.year().alias("y"), pl.col("ordered").dt.month().alias("m"))
-        .unique()
-        .iter_rows()
-    )
-    keys = frame.select(KEY)
+def _months_in(folder: Path) -> dict[tuple[int, int], int]:
+    """(year, month) → the lines of each month staged in ``folder``."""
+    return _line_counts(sorted(folder.glob(f"year=*/month=*/{PARTS}")))
+
+
+def _moved_lines(folder: Path, months: set[tuple[int, int]]) -> dict[tuple[int, int], pl.DataFrame]:
+    """Per stored month the staged ``months`` do not replace: the keys of its lines that ``folder`` holds again."""
+    others = sorted({month_of(path) for path in stored_files()} - months)
+    if not others or not months:
+        return {}
+    keys = pl.scan_parquet(sorted(folder.glob(f"year=*/month=*/{PARTS}"))).select(KEY)
     moved = {}
-    for path in stored_files():
-        if month_of(path) in months:
-            continue
-        found = pl.scan_parquet(path).select(KEY).join(keys.lazy(), on=KEY, how="semi").collect()
+    for year, month in others:
+        parts = pl.scan_parquet(month_folder(year, month) / PARTS)
+        found = parts.select(KEY).join(keys, on=KEY, how="semi").collect()
         if found.height:
-            moved[month_of(path)] = found
+            moved[(year, month)] = found
     return moved
 
 
-def _replacement(frame: pl.DataFrame, moved: dict[tuple[int, int], pl.DataFrame]) -> Replacement:
+def _replacement(new: dict[tuple[int, int], int], moved: dict[tuple[int, int], pl.DataFrame]) -> Replacement:
     stored = stored_months()
-    counts = frame.group_by(pl.col("ordered").dt.year().alias("y"), pl.col("ordered").dt.month().alias("m")).len()
-    months = {(y, m): (stored.get((y, m), 0), count) for y, m, count in counts.iter_rows()}
+    months = {month: (stored.get(month, 0), count) for month, count in new.items()}
     for month, keys in moved.items():
         months[month] = (stored[month], stored[month] - keys.height)
     return Replacement(dict(sorted(months.items())), sum(keys.height for keys in moved.values()))

@@ -60,6 +60,12 @@ class DryRun:
     preview: list[Change] = field(default_factory=list)
     payload: object = None  # what an importer that reads whole files writes, instead of upserts
 
+    def release(self) -> None:
+        """Let go of what the payload holds outside the database (an importer's staged files), if anything."""
+        discard = getattr(self.payload, "discard", None)
+        if discard is not None:
+            discard()
+
 
 class Importer:
     """One kind of import; subclasses name the columns and how a row maps to its model."""
@@ -94,7 +100,8 @@ class Importer:
     key_columns: tuple[str, ...] = ()
     reads_whole_file = False  # True: check_file reads the upload itself, write_result writes its payload
 
-    def check_file(self, content: bytes, file_name: str) -> DryRun:
+    def check_file(self, content: bytes, file_name: str, progress: Callable[[int], None] | None = None) -> DryRun:
+        """The dry run of a whole file (``reads_whole_file``); ``progress`` hears the rows read so far."""
         raise NotImplementedError
 
     def _fields(self, upserts: list[dict]) -> list[str]:

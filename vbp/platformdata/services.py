@@ -75,6 +75,7 @@ def dry_run(job: ImportJob) -> ImportJob:
         return job  # another worker has it, or it was cancelled
     with jobs.heartbeat(job):
         result = _check(job, progress=True)
+        result.release()
     ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING).update(  # not if cancelled meanwhile
         total_rows=result.total_rows,
         done_rows=result.total_rows,
@@ -122,8 +123,11 @@ def write(job: ImportJob, *, actor=None) -> ImportJob:
         return job  # another worker has it
     with jobs.heartbeat(job), transaction.atomic():
         result = _check(job, progress=False)
-        if not result.problems:
-            IMPORTERS[job.kind]().write_result(result)
+        try:
+            if not result.problems:
+                IMPORTERS[job.kind]().write_result(result)
+        finally:
+            result.release()
         owner = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", "worker").first()
         if owner != (Status.IMPORTING, jobs.worker_id()):  # given up as interrupted, and maybe rerun elsewhere
             transaction.set_rollback(True)
@@ -167,7 +171,11 @@ def cancel_import(user, job: ImportJob) -> ImportJob:
 def _check(job: ImportJob, *, progress: bool) -> DryRun:
     importer = IMPORTERS[job.kind]()
     if importer.reads_whole_file:  # order lines: millions of rows, read and checked by columns
-        return importer.check_file(bytes(job.content), job.file_name)
+
+        def read(done: int) -> None:
+            ImportJob.objects.filter(pk=job.pk).update(done_rows=done)
+
+        return importer.check_file(bytes(job.content), job.file_name, read if progress else None)
     try:
         table = read_table(bytes(job.content), job.file_name, importer.sheet, importer.headers())
     except UnreadableFile as error:
