@@ -254,3 +254,22 @@ def test_the_platform_sheet_of_vbp_monitor_imports_unchanged_and_keeps_the_other
         assert float(record.purchase_in_amount) == row["入库金额"]
         checked += 1
     assert checked == len(before)
+
+
+def test_a_long_file_says_how_many_rows_it_has_read_while_it_reads(sheets, client, monkeypatch):
+    from vbp.monitor import ingest
+    from vbp.monitoring.importer import OrderLineImporter
+
+    monkeypatch.setattr(ingest, "BATCH_ROWS", 1000)
+    heard = []
+    result = OrderLineImporter().check_file(csv_bytes(sheets["订单明细"]), "订单明细.csv", heard.append)
+    result.release()
+    assert heard == [1000, 2000, 3000, 4000] and result.total_rows == 4000
+
+    job = services.start_import(province(), "orders", "订单明细.csv", csv_bytes(sheets["订单明细"]), background=True)
+    ImportJob.objects.filter(pk=job.pk).update(
+        done_rows=2000, worker="w", heartbeat_at=datetime.datetime.now(datetime.UTC)
+    )
+    client.force_login(province())
+    page = client.get(reverse("platformdata:import", args=[job.pk])).content.decode()
+    assert "已读取并校验 2000 行" in page

@@ -88,7 +88,7 @@ def ingest(
     finish: Callable[[Ingested], list[Problem]] | None = None,
     progress: Callable[[int], None] | None = None,
     limits: WorkbookLimits = OFFLINE_LIMITS,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
 ) -> Ingested:
     """Read, check and store by month the 订单明细 at ``path`` (``file_name`` is what the user calls it).
 
@@ -98,7 +98,7 @@ def ingest(
     """
     result = Ingested(Path(folder))
     result.folder.mkdir(parents=True)
-    reader = _Reader(Path(path), file_name, limits, batch_rows)
+    reader = _Reader(Path(path), file_name, limits, batch_rows or BATCH_ROWS)
     writers = _Writers(result.folder)
     workbook = Path(file_name).suffix.lower() in (".xlsx", ".xlsm")
     try:
