@@ -73,15 +73,19 @@ class OrderLineImporter(Importer):
         with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
             copy.write(content)
             copy.flush()
-            ingested = ingest(
-                Path(copy.name),
-                file_name,
-                store.new_staging(),
-                check=self._batch_problems(),
-                finish=self._too_large,
-                progress=progress,
-                limits=workbook_limits(),
-            )
+            return self.check_path(Path(copy.name), file_name, progress)
+
+    def check_path(self, path: Path, file_name: str, progress: Callable[[int], None] | None = None) -> DryRun:
+        """``check_file`` of a file already on disk (``manage.py import_orders``: one too large to upload)."""
+        ingested = ingest(
+            path,
+            file_name,
+            store.new_staging(),
+            check=self._batch_problems(),
+            finish=self._too_large,
+            progress=progress,
+            limits=workbook_limits(),
+        )
         result = DryRun(total_rows=ingested.rows, problems=ingested.problems)
         if result.problems:
             return result
