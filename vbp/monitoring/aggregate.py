@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from django.db import connection as database
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -136,83 +137,72 @@ def refresh(year: int, as_of: datetime.date | None = None, files_of: FilesOf | N
 
 
 def _check_reports(year: int, checks: pl.DataFrame) -> None:
-    """The 报量核对 figures onto the year's reports; a report not yet answered waits for a 说明 when flagged."""
-    found = {(row["hospital"], row["batch"], row["generic"]): row for row in checks.iter_rows(named=True)}
-    open_states = (DemandReport.Status.CLEAR, DemandReport.Status.EXPLAIN)
-    changed = []
-    fields = ["last", "change", "dropped", "unreported_nonwinning", "status"]
-    for report in DemandReport.objects.filter(year=year).select_related("hospital", "batch"):
-        before = [getattr(report, name) for name in fields]
-        row = found.get((report.hospital.code, report.batch.name, report.generic))
-        report.last = row["last"] if row else None
-        report.change = row["change"] if row else None
-        report.dropped = bool(row and row["dropped"])
-        report.unreported_nonwinning = bool(row and row["unreported_nonwinning"])
-        if report.status in open_states:
-            report.status = DemandReport.Status.EXPLAIN if report.flagged else DemandReport.Status.CLEAR
-        if [getattr(report, name) for name in fields] != before:  # what a page showed of it is stale now
-            report.version += 1
-            changed.append(report)
-    DemandReport.objects.bulk_update(changed, [*fields, "version"], batch_size=INSERT_BATCH)
+    """The 报量核对 figures onto the year's reports; a report not yet answered waits for a 说明 when flagged.
+
+    Only the reports whose figures or status change are written (and their version raised: what a page showed of
+    them is stale now), one UPDATE by id each, sent together.
+    """
+    found = {
+        (hospital, batch, generic): (last, change, bool(dropped), bool(unreported))
+        for hospital, batch, generic, last, change, dropped, unreported in checks.select(
+            "hospital", "batch", "generic", "last", "change", "dropped", "unreported_nonwinning"
+        ).iter_rows()
+    }
+    Status = DemandReport.Status
+    nothing = (None, None, False, False)
+    updates = []
+    for pk, hospital, batch, generic, *before, status in DemandReport.objects.filter(year=year).values_list(
+        "pk", "hospital__code", "batch__name", "generic", "last", "change", "dropped", "unreported_nonwinning", "status"
+    ):
+        after = found.get((hospital, batch, generic), nothing)
+        new_status = status
+        if status in (Status.CLEAR, Status.EXPLAIN):
+            new_status = Status.EXPLAIN if after[2] or after[3] else Status.CLEAR  # DemandReport.flagged
+        if [*after, new_status] != [*before, status]:
+            updates.append((*after, str(new_status), pk))
+    quote = database.ops.quote_name
+    fields = ", ".join(
+        f"{quote(name)} = %s" for name in ("last", "change", "dropped", "unreported_nonwinning", "status")
+    )
+    version = quote("version")
+    sql = (
+        f"UPDATE {quote(DemandReport._meta.db_table)} SET {fields}, {version} = {version} + 1 WHERE {quote('id')} = %s"  # noqa: S608
+    )
+    with database.cursor() as cursor:
+        for start in range(0, len(updates), INSERT_BATCH):
+            cursor.executemany(sql, updates[start : start + INSERT_BATCH])
 
 
 def _store(snapshot: Snapshot, figures: dict[str, pl.DataFrame]) -> None:
-    hospitals = dict(Hospital.objects.values_list("code", "pk"))
-    batches = dict(Batch.objects.values_list("name", "pk"))
+    """Every figure's rows, hospitals and batches by id (rows of a batch the system no longer has are left out)."""
+    hospitals = pl.DataFrame(
+        list(Hospital.objects.values_list("code", "pk")),
+        schema={"hospital": pl.String, "hospital_id": pl.Int64},
+        orient="row",
+    )
+    batches = pl.DataFrame(
+        list(Batch.objects.values_list("name", "pk")), schema={"batch": pl.String, "batch_id": pl.Int64}, orient="row"
+    )
 
-    def common(row: dict) -> dict:
-        return {"snapshot": snapshot, "hospital_id": hospitals[row["hospital"]]}
-
-    _insert(
-        ProgressFigure,
-        (
-            ProgressFigure(
-                **common(row),
-                batch_id=batches[row["batch"]],
-                **{name: row[name] for name in PROGRESS_FIELDS},
-            )
-            for row in figures["progress"].iter_rows(named=True)
-            if row["batch"] in batches
-        ),
-    )
-    _insert(
-        PaymentFigure,
-        (
-            PaymentFigure(**common(row), batch_id=batches[row["batch"]], **{name: row[name] for name in PAYMENT_FIELDS})
-            for row in figures["payments"].iter_rows(named=True)
-            if row["batch"] in batches
-        ),
-    )
-    _insert(
-        MonthlyFigure,
-        (
-            MonthlyFigure(**common(row), batch_id=batches[row["batch"]], **{name: row[name] for name in MONTHLY_FIELDS})
-            for row in figures["monthly"].iter_rows(named=True)
-            if row["batch"] in batches
-        ),
-    )
-    _insert(
-        DeliveryFigure,
-        (
-            DeliveryFigure(**common(row), **{name: row[name] for name in DELIVERY_FIELDS})
-            for row in figures["delivery_by_hospital"].iter_rows(named=True)
-        ),
-    )
-    for kind, view in ((OrderLineFigure.Kind.LATE, "late_payments"), (OrderLineFigure.Kind.OFFLINE, "offline_lines")):
-        _insert(
-            OrderLineFigure,
-            (
-                OrderLineFigure(
-                    **common(row),
-                    kind=kind,
-                    batch_id=batches[row["batch"]],
-                    days_late=row.get("days_late"),
-                    **{name: row[name] for name in LINE_FIELDS},
-                )
-                for row in figures[view].iter_rows(named=True)
-                if row["batch"] in batches
-            ),
+    def rows(view: str, fields: tuple[str, ...], by_batch: bool = True, **constants) -> pl.DataFrame:
+        frame = figures[view].join(hospitals, on="hospital", how="inner")
+        if by_batch:
+            frame = frame.join(batches, on="batch", how="inner")
+        ids = ["hospital_id", "batch_id"] if by_batch else ["hospital_id"]
+        return frame.select(
+            pl.lit(snapshot.pk, dtype=pl.Int64).alias("snapshot_id"),
+            *ids,
+            *[pl.lit(value).alias(name) for name, value in constants.items()],
+            *fields,
         )
+
+    _insert(ProgressFigure, rows("progress", PROGRESS_FIELDS))
+    _insert(PaymentFigure, rows("payments", PAYMENT_FIELDS))
+    _insert(MonthlyFigure, rows("monthly", MONTHLY_FIELDS))
+    _insert(DeliveryFigure, rows("delivery_by_hospital", DELIVERY_FIELDS, by_batch=False))
+    _insert(OrderLineFigure, rows("late_payments", (*LINE_FIELDS, "days_late"), kind=OrderLineFigure.Kind.LATE))
+    offline = rows("offline_lines", LINE_FIELDS, kind=OrderLineFigure.Kind.OFFLINE)
+    _insert(OrderLineFigure, offline.with_columns(pl.lit(None, dtype=pl.Int64).alias("days_late")))
 
 
 PROGRESS_FIELDS = (
@@ -246,12 +236,13 @@ LINE_FIELDS = (
 )
 
 
-def _insert(model, objects) -> None:
-    batch = []
-    for item in objects:
-        batch.append(item)
-        if len(batch) == INSERT_BATCH:
-            model.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        model.objects.bulk_create(batch)
+def _insert(model, frame: pl.DataFrame) -> None:
+    """``frame``'s rows into ``model``'s table (its columns named as the table's), a few thousand to a statement
+    batch: plain INSERTs, without a model object per row."""
+    quote = database.ops.quote_name
+    columns = ", ".join(quote(name) for name in frame.columns)
+    marks = ", ".join(["%s"] * len(frame.columns))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names are ours)
+    with database.cursor() as cursor:
+        for part in frame.iter_slices(INSERT_BATCH):
+            cursor.executemany(sql, part.rows())
