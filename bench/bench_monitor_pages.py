@@ -51,8 +51,8 @@ def child(lines: int, reload: bool) -> None:
     from vbp.monitoring.models import ProgressFigure
 
     marker = Path(os.environ["VBP_DATA_ROOT"]) / f"loaded-{lines}"
+    call_command("migrate", verbosity=0)
     if reload or not marker.exists():
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         call_command("load_demo", scale="bench", orders=lines, verbosity=0)
         print(f"load_demo --scale bench --orders {lines:,}: {time.perf_counter() - started:.1f} s")

@@ -262,6 +262,7 @@ PAGES = {
     "monitoring:delivery": Page(BUSINESS),
     "monitoring:offline": Page(BUSINESS),
     "monitoring:bulletin": Page(BUSINESS),
+    "monitoring:refresh": Page(["demo_province"]),
     "monitoring:reports": Page(BUSINESS),
     "supervision:distributors": Page(BUREAU_USERS),
     "supervision:distributor_new": Page(BUREAU_USERS),

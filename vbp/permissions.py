@@ -238,6 +238,11 @@ def answers_appeals(user, hospital) -> bool:
 # --- procurement monitoring --------------------------------------------------------------------------------
 
 
+def refreshes_monitoring(user) -> bool:
+    """重新计算 a year's monitoring figures as of another date: they are the whole province's, so the province's."""
+    return has_role(user, Role.PROVINCE)
+
+
 def explains_demand_report(user, hospital) -> bool:
     """A hospital writes the 说明 of its own flagged 报量 (and reports again when it is returned)."""
     return has_role(user, Role.HOSPITAL) and user.hospital_id == hospital.pk

@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import menu
+from tests.browser.conftest import click_and_answer, menu
 from vbp.demo.orders import demo_order_sheets
-from vbp.monitoring.models import DemandReport, ProgressFigure
+from vbp.monitoring import refresh
+from vbp.monitoring.models import DemandReport, ProgressFigure, Refresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,3 +113,23 @@ def test_a_hospital_explains_a_flagged_report_and_its_bureau_returns_it(page: Pa
     expect(page.locator("#status")).to_have_text("已退回")
     report.refresh_from_db()
     assert report.status == DemandReport.Status.RETURNED and report.review_note == "请按上一年度实际使用量重新报量。"
+
+
+def test_the_province_recomputes_a_year_as_of_a_quarter_end_and_watches_it_finish(page: Page, login):
+    call_command("load_demo", "--reviewed", "--orders", "20000", verbosity=0)
+    assert login(page, "demo_province", "demo2024!")
+    menu(page, "重新计算")
+    expect(page.locator("#snapshots")).to_contain_text("2024-09-30")  # the demo's monitoring date
+    page.get_by_label("监测年度").select_option(label="2024 年")
+    page.get_by_label("监测日期").fill("2024-06-30")
+    assert click_and_answer(page, page.get_by_role("button", name="重新计算")) == [
+        "确定按所选监测日期重新计算该年度全部监测指标？"
+    ]
+    expect(page.get_by_text("已申请重新计算 2024 年监测指标（截至 2024-06-30）")).to_be_visible()
+    expect(page.locator("#refreshes")).to_contain_text("排队中")
+
+    refresh.run(Refresh.objects.get())  # the worker, meanwhile; the page polls and shows it done
+
+    expect(page.locator("#refreshes")).to_contain_text("已完成")
+    page.reload()
+    expect(page.locator("#snapshots")).to_contain_text("2024-06-30")

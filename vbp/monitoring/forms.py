@@ -122,3 +122,14 @@ class ReviewForm(Form):
         if values.get("decision") == "return" and not values.get("note"):
             self.add_error("note", "退回时请填写审核意见")
         return values
+
+
+class RefreshForm(forms.Form):
+    """重新计算: a year with order lines, and the monitoring date within it."""
+
+    year = forms.TypedChoiceField(label="监测年度", coerce=int)
+    as_of = forms.DateField(label="监测日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, f"{year} 年") for year in years]

@@ -14,4 +14,5 @@ def entries() -> tuple[Entry, ...]:
         Entry(MONITORING, "配送情况", "monitoring:delivery", sees),
         Entry(MONITORING, "线下采购", "monitoring:offline", sees),
         Entry(MONITORING, "季度通报", "monitoring:bulletin", sees),
+        Entry(MONITORING, "重新计算", "monitoring:refresh", permissions.refreshes_monitoring),
     )

@@ -7,9 +7,11 @@ hospital, so the pages reach them through the one scope (``visible_to``).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from vbp.accounts.scope import ScopedQuerySet
+from vbp.jobs import LeasedJobFields
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 RATIO = {"max_digits": 20, "decimal_places": 4, "null": True, "blank": True}
@@ -179,3 +181,40 @@ class DemandReport(models.Model):
     @property
     def flagged(self) -> bool:
         return self.dropped or self.unreported_nonwinning
+
+
+class Refresh(LeasedJobFields):
+    """重新计算: the province asks for a year's figures as of a monitoring date; the background worker computes them
+    (vbp.monitoring.aggregate.refresh). One at a time per year; a later import computes them again as of its day."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "计算中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    year = models.PositiveIntegerField("监测年度")
+    as_of = models.DateField("监测日期")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT)
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = verbose_name_plural = "监测指标重新计算"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_refresh_per_year",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年监测指标（截至 {self.as_of:%Y-%m-%d}）{self.get_status_display()}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

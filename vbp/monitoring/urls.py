@@ -10,6 +10,7 @@ urlpatterns = [
     path("delivery/", views.delivery, name="delivery"),
     path("offline/", views.offline, name="offline"),
     path("bulletin/", views.quarterly_bulletin, name="bulletin"),
+    path("refresh/", views.refresh_figures, name="refresh"),
     path("reports/", views.reports, name="reports"),
     path("reports/<id:pk>/", views.report_detail, name="report"),
     path("reports/<id:pk>/explain/", views.report_explain, name="report_explain"),

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from vbp import permissions
-from vbp.monitoring import services
+from vbp.monitoring import refresh, services
 from vbp.monitoring.bulletin import bulletin
-from vbp.monitoring.forms import BulletinQuery, ExplainForm, ReviewForm
+from vbp.monitoring.forms import BulletinQuery, ExplainForm, RefreshForm, ReviewForm
 from vbp.monitoring.lists import (
     DeliveryList,
     LatePaymentList,
@@ -20,7 +20,7 @@ from vbp.monitoring.lists import (
     ProgressList,
     ReportList,
 )
-from vbp.monitoring.models import DemandReport
+from vbp.monitoring.models import DemandReport, Refresh, Snapshot
 from vbp.ui.export import PERCENT, export_workbook
 from vbp.ui.templatetags.vbp_format import percent
 from vbp.ui.views import Lookup, page
@@ -174,3 +174,33 @@ def _export(request, result, query):
 def _ratio(value):
     """A ratio as the export writes it: the percentage the page shows, as a number (0.9512 for 95.12%)."""
     return None if value is None else Decimal(percent(value).rstrip("%")) / 100
+
+
+@page(permissions.refreshes_monitoring)
+def refresh_figures(request):
+    """重新计算: the figures of each year and their monitoring date; ask for a year's as of another date."""
+    years = refresh.years()
+    form = RefreshForm(request.POST or None, years=years, initial={"year": years[0] if years else None})
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            job = refresh.request_refresh(request.user, values["year"], values["as_of"])
+        except refresh.RefreshRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"已申请重新计算 {job.year} 年监测指标（截至 {job.as_of:%Y-%m-%d}），"
+                "后台计算完成后各页面即显示新的指标。",
+            )
+            return redirect("monitoring:refresh")
+    refresh.reap_interrupted()
+    requests = list(Refresh.objects.select_related("requested_by")[:20])
+    context = {
+        "title": "重新计算监测指标",
+        "form": form,
+        "snapshots": Snapshot.objects.order_by("-year"),
+        "requests": requests,
+        "running": any(job.active for job in requests),
+    }
+    return render(request, "monitoring/refresh.html", context)
