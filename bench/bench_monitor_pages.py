@@ -33,7 +33,7 @@ PAGES = (
     ("配送情况", "/monitoring/delivery/"),
     ("线下采购", "/monitoring/offline/"),
     ("报量核对", "/monitoring/reports/"),
-    ("季度通报", "/monitoring/bulletin/?quarter=3"),
+    ("季度通报（2024 年第三季度）", "/monitoring/bulletin/?year=2024&quarter=3"),
     ("配送企业档案", "/supervision/distributors/"),
     ("供应问题反馈", "/supervision/issues/"),
     ("约谈督导", "/supervision/interviews/"),

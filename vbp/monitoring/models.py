@@ -42,6 +42,8 @@ class Figure(models.Model):
 
     class Meta:
         abstract = True
+        # a hospital's (or a region's few hundred hospitals') rows of a snapshot of a million, found directly
+        indexes = [models.Index(fields=["snapshot", "hospital"], name="%(class)s_snap_hosp")]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.hospital_id}"
@@ -63,7 +65,7 @@ class ProgressFigure(Figure):
     winning_share = models.DecimalField("中选数量占比", **RATIO)
     nonwinning_over = models.BooleanField("非中选超中选")
 
-    class Meta:
+    class Meta(Figure.Meta):
         verbose_name = verbose_name_plural = "采购进度"
 
 
@@ -75,7 +77,7 @@ class MonthlyFigure(Figure):
     winning = models.BigIntegerField("中选采购数量")
     nonwinning = models.BigIntegerField("非中选采购数量")
 
-    class Meta:
+    class Meta(Figure.Meta):
         verbose_name = verbose_name_plural = "按月采购数量"
 
 
@@ -87,7 +89,7 @@ class PaymentFigure(Figure):
     paid_in_30 = models.DecimalField("30天内回款金额", **MONEY)
     paid_in_30_rate = models.DecimalField("30天回款率", **RATIO)
 
-    class Meta:
+    class Meta(Figure.Meta):
         verbose_name = verbose_name_plural = "回款情况"
 
 
@@ -99,7 +101,7 @@ class DeliveryFigure(Figure):
     delivered_count = models.BigIntegerField("已配送行数")
     within_48h = models.BigIntegerField("48小时内配送行数")
 
-    class Meta:
+    class Meta(Figure.Meta):
         verbose_name = verbose_name_plural = "配送情况"
 
 
@@ -125,9 +127,9 @@ class OrderLineFigure(Figure):
     paid = models.DateField("支付日期", null=True, blank=True)
     days_late = models.IntegerField("逾期天数", null=True, blank=True)
 
-    class Meta:
+    class Meta(Figure.Meta):
         verbose_name = verbose_name_plural = "订单明细"
-        indexes = [models.Index(fields=["snapshot", "kind"])]
+        indexes = [*Figure.Meta.indexes, models.Index(fields=["snapshot", "kind"])]
 
 
 class DemandReport(models.Model):
