@@ -63,6 +63,7 @@ bench: setup
 	$(BIN)/python -m bench.bench_workbook
 	$(BIN)/python -m bench.bench_recalc
 	$(BIN)/python -m bench.bench_monitor
+	$(BIN)/python -m bench.bench_monitor_pages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
