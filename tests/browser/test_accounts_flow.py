@@ -35,6 +35,7 @@ MENUS = {
         "参保患者住院人次及占比查询",
         *WUHAN,
         *MONITORING,
+        "重新计算",  # the figures are the province's
         "医疗机构",
         "平台数据",
         "数据导入",
