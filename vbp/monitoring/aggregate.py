@@ -30,6 +30,7 @@ from vbp.monitoring.models import (
     OrderLineFigure,
     PaymentFigure,
     ProgressFigure,
+    ProgressPeriod,
     Snapshot,
 )
 from vbp.platformdata.models import PlatformRecord
@@ -129,7 +130,7 @@ def refresh(year: int, as_of: datetime.date | None = None, files_of: FilesOf | N
     connection.close()
     with transaction.atomic():
         snapshot, _ = Snapshot.objects.update_or_create(year=year, defaults={"as_of": as_of, "lines": lines})
-        for model in (ProgressFigure, PaymentFigure, DeliveryFigure, OrderLineFigure, MonthlyFigure):
+        for model in (ProgressFigure, ProgressPeriod, PaymentFigure, DeliveryFigure, OrderLineFigure, MonthlyFigure):
             model.objects.filter(snapshot=snapshot).delete()
         _store(snapshot, figures)
         _check_reports(year, figures["report_check"])
@@ -196,7 +197,10 @@ def _store(snapshot: Snapshot, figures: dict[str, pl.DataFrame]) -> None:
             *fields,
         )
 
-    _insert(ProgressFigure, rows("progress", PROGRESS_FIELDS))
+    progress = rows("progress", PROGRESS_FIELDS)
+    _insert(ProgressFigure, progress)
+    periods = progress.filter(pl.col("agreed") > 0).group_by("snapshot_id", "hospital_id", "starts", "ends")
+    _insert(ProgressPeriod, periods.agg(pl.col("agreed").sum(), pl.col("winning").sum()).sort("hospital_id", "starts"))
     _insert(PaymentFigure, rows("payments", PAYMENT_FIELDS))
     _insert(MonthlyFigure, rows("monthly", MONTHLY_FIELDS))
     _insert(DeliveryFigure, rows("delivery_by_hospital", DELIVERY_FIELDS, by_batch=False))

@@ -17,7 +17,13 @@ from django.db.models import Count, Sum
 
 from vbp.accounts.models import Role
 from vbp.catalog.models import Hospital
-from vbp.monitoring.models import DeliveryFigure, MonthlyFigure, OrderLineFigure, ProgressFigure, Snapshot
+from vbp.monitoring.models import (
+    DeliveryFigure,
+    MonthlyFigure,
+    OrderLineFigure,
+    ProgressPeriod,
+    Snapshot,
+)
 
 MAX_BARS = 30
 
@@ -67,11 +73,12 @@ def elapsed_share(starts: datetime.date, ends: datetime.date, as_of: datetime.da
 def progress_by_region(user, snapshot: Snapshot) -> Chart:
     """完成进度 against 序时进度 per region: Σ winning ÷ Σ agreed against Σ (agreed × 序时进度) ÷ Σ agreed.
 
-    The database sums per region and contract period; the few periods are weighed here, exactly.
+    The database sums per region and contract period (from the per-hospital sums the refresh keeps); the few
+    periods are weighed here, exactly.
     """
     label, path = region_of(user)
     agreed, winning, expected = defaultdict(int), defaultdict(int), defaultdict(Fraction)
-    figures = ProgressFigure.objects.visible_to(user).filter(snapshot=snapshot, agreed__gt=0)
+    figures = ProgressPeriod.objects.visible_to(user).filter(snapshot=snapshot)
     sums = figures.values(path, "starts", "ends").annotate(agreed_sum=Sum("agreed"), winning_sum=Sum("winning"))
     for row in sums.order_by():
         name = row[path] or "（未填）"

@@ -69,6 +69,19 @@ class ProgressFigure(Figure):
         verbose_name = verbose_name_plural = "采购进度"
 
 
+class ProgressPeriod(Figure):
+    """采购进度 summed per hospital and contract period over the agreements with an agreed volume: what the charts
+    of 完成进度 against 序时进度 read (a few rows a hospital instead of one per agreement)."""
+
+    starts = models.DateField("执行开始日期")
+    ends = models.DateField("执行结束日期")
+    agreed = models.BigIntegerField("约定采购量")
+    winning = models.BigIntegerField("中选采购数量")
+
+    class Meta(Figure.Meta):
+        verbose_name = verbose_name_plural = "采购进度（按执行期汇总）"
+
+
 class MonthlyFigure(Figure):
     """中选 and 非中选 volume a hospital ordered of a batch in a calendar month."""
 
