@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from bench.bench_calc import ROOT, run_child
+from bench.bench_demo import _child_environment
 
 TARGET_MS = 300.0
 REPEATS = 5
@@ -89,23 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     folder = args.workdir / f"monitor-pages-{args.lines}"
     folder.mkdir(parents=True, exist_ok=True)
-    environment = {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-insecure-key"),
-        "VBP_SQLITE_PATH": str(folder / "db.sqlite3"),
-        "VBP_DATA_ROOT": str(folder / "data"),
-    }
-    saved = dict(os.environ)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.update(environment)
-    Path(environment["VBP_DATA_ROOT"]).mkdir(exist_ok=True)
-    try:
-        argv = [sys.executable, "-m", "bench.bench_monitor_pages", "--child", "--lines", str(args.lines)]
+    argv = [sys.executable, "-m", "bench.bench_monitor_pages", "--child", "--lines", str(args.lines)]
+    with _child_environment("sqlite", folder / "db.sqlite3"):  # as bench_demo's children: SQLite, DEBUG off
+        os.environ["VBP_DATA_ROOT"] = str(folder / "data")
+        (folder / "data").mkdir(exist_ok=True)
         run = run_child([*argv, "--reload"] if args.reload else argv)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     print(run.stdout, end="")
     if run.returncode:
         print(f"failed ({run.returncode})\n{run.stderr[-3000:]}")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.monitor.conftest import ORDER_HEADER, write_csv_folder, write_xlsx
+from tests.monitor.conftest import AGREEMENT_HEADER, ORDER_HEADER, write_csv_folder, write_xlsx
 from vbp.calc.problems import InputError, Problem
 from vbp.monitor import ingest as ingest_module
 from vbp.monitor.generate import default_products, generate, write_folder
 from vbp.monitor.ingest import ingest
-from vbp.monitor.read import read_orders
+from vbp.monitor.read import read
 
 GOOD = ["L1", "H1", "第一批", "阿莫西林", "是", "国药", "线上", "10", "100.00", "2024-01-10", "", "", "", ""]
 
@@ -24,8 +24,18 @@ def line(number: int, **changes) -> list[str]:
     return row
 
 
+AGREEMENT = ["H1", "第一批", "阿莫西林", "100", "2024-01-01", "2024-12-31"]
+
+
 def csv_of(tmp_path, rows: list[list[str]]):
-    return write_csv_folder(tmp_path / "in", {"订单明细": [ORDER_HEADER, *rows]}) / "订单明细.csv"
+    """A folder as `vbp monitor` reads it (order lines and an agreement); the path of its 订单明细.csv."""
+    sheets = {"订单明细": [ORDER_HEADER, *rows], "约定采购量": [AGREEMENT_HEADER, AGREEMENT]}
+    return write_csv_folder(tmp_path / "in", sheets) / "订单明细.csv"
+
+
+def whole(source) -> pl.DataFrame:
+    """The order lines as the whole-file reader reads the folder of ``source`` (InputError on a bad one)."""
+    return read(source.parent).orders
 
 
 def stored(result) -> pl.DataFrame:
@@ -39,10 +49,10 @@ def test_a_generated_year_streams_into_the_same_lines_as_the_whole_file_reader_r
     source = tmp_path / "in" / f"订单明细.{kind}"
     result = ingest(source, source.name, tmp_path / "out", batch_rows=700)  # eight batches, the last one short
     assert result.problems == []
-    whole = read_orders(source, source.name).drop("__row").sort("order_no", "hospital")
-    assert result.rows == whole.height == 5000
-    assert stored(result).equals(whole)
-    by_month = whole.group_by(pl.col("ordered").dt.year(), pl.col("ordered").dt.month().alias("m")).len()
+    lines = whole(source).drop("__row").sort("order_no", "hospital")
+    assert result.rows == lines.height == 5000
+    assert stored(result).equals(lines)
+    by_month = lines.group_by(pl.col("ordered").dt.year(), pl.col("ordered").dt.month().alias("m")).len()
     assert result.months == {(year, month): count for year, month, count in by_month.sort("ordered", "m").iter_rows()}
     for path in result.files():  # each month's file holds that month's lines only
         months = pl.read_parquet(path).select(pl.col("ordered").dt.strftime("year=%Y/month=%m").unique())
@@ -98,10 +108,10 @@ def test_the_same_order_number_at_two_hospitals_is_two_lines(tmp_path):
 def test_the_whole_file_reader_and_the_stream_find_the_same_problems(tmp_path, changes):
     rows = [line(number, **changes.get(number, {})) for number in range(1, 31)]
     source = csv_of(tmp_path, rows)
-    with pytest.raises(InputError) as whole:
-        read_orders(source, "订单明细.csv")
+    with pytest.raises(InputError) as refused:
+        whole(source)
     streamed = ingest(source, "订单明细.csv", tmp_path / "out", batch_rows=6).problems
-    assert sorted(streamed, key=str) == sorted(whole.value.problems, key=str)
+    assert sorted(streamed, key=str) == sorted(refused.value.problems, key=str)
     assert len(streamed) == len(changes)
 
 

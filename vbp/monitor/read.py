@@ -16,9 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from vbp.calc.guard import WorkbookLimits
 from vbp.calc.problems import InputError, Problem
-from vbp.calc.reader import OFFLINE_LIMITS, ROW, RawSheet, read_input, read_text_sheet
+from vbp.calc.reader import ROW, RawSheet, read_input
 from vbp.calc.validate import displayed_text
 from vbp.monitor.schema import (
     AGREEMENTS,
@@ -106,40 +105,6 @@ def _order_file(path: Path) -> Path | None:
         item for item in path.iterdir() if item.stem == ORDER_LINES and item.suffix.lower() in (".csv", ".parquet")
     )
     return found[0] if found else None
-
-
-def read_orders(path: Path, file_name: str, limits: WorkbookLimits = OFFLINE_LIMITS) -> pl.DataFrame:
-    """The 订单明细 of one file (.csv, .parquet, or a workbook's sheet of that name), typed, with each row's ROW.
-
-    ``file_name`` is what the user calls the file, for messages. InputError naming every bad cell.
-    """
-    columns, key, _ = INPUT_SHEETS[ORDER_LINES]
-    suffix = Path(file_name).suffix.lower()
-    if suffix in (".csv", ".parquet"):
-        sheet, problems = read_text_sheet(path, ORDER_LINES)
-    elif suffix in (".xlsx", ".xlsm"):
-        sheets, problems = read_input(path, KNOWN_HEADERS, sheet_names=[ORDER_LINES], limits=limits)
-        sheet = sheets.get(ORDER_LINES)
-        if sheet is None and not problems:
-            problems = [Problem(ORDER_LINES, None, "", f"工作簿中没有工作表“{ORDER_LINES}”")]
-    else:
-        problems = [Problem(file_name, None, "", "应为 .csv、.parquet 或 .xlsx 文件")]
-    problems = [_named(problem, path, file_name) for problem in problems]
-    if problems:
-        raise InputError(problems)
-    typed = _typed(sheet, columns, key, problems, workbook=suffix in (".xlsx", ".xlsm"))
-    if typed is not None and not problems:
-        _check_orders(sheet, typed, problems)
-    if problems:
-        raise InputError(problems)
-    return typed
-
-
-def _named(problem: Problem, path: Path, file_name: str) -> Problem:
-    """A problem about the stored copy of an upload, told with the name the user gave the file."""
-    if problem.sheet == Path(path).name:
-        return Problem(file_name, problem.row, problem.column, problem.message)
-    return problem
 
 
 def _typed(sheet: RawSheet, columns: tuple[Column, ...], key: tuple[str, ...], problems: list[Problem], workbook: bool):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -68,9 +69,7 @@ class Command(BaseCommand):
                     done_rows=result.total_rows,
                     rows_added=result.added,
                     rows_changed=result.changed,
-                    preview=[
-                        {"row": c.row, "key": c.key, "action": c.action, "changes": c.changes} for c in result.preview
-                    ],
+                    preview=[asdict(change) for change in result.preview],  # as a dry run keeps it
                     finished_at=timezone.now(),
                 )
                 importer.write_result(result)
