@@ -35,6 +35,8 @@ def test_a_city_bureau_reads_shares_surpluses_and_recalculates_a_batch(page: Pag
     menu(page, "参保患者住院人次及占比查询")
     page.get_by_label("医疗机构名称").fill("小店区人民医院")
     page.get_by_role("button", name="查询").click()
+    # htmx swaps the table in: wait for the filtered one, so the click does not land on a row being replaced
+    expect(page.locator("#shares tbody tr")).to_have_count(1)
     row = page.locator("#shares tbody tr", has_text=hospital.name)
     expect(row).to_contain_text("80.00%")
     row.get_by_role("link", name="查看").click()
